@@ -1,0 +1,77 @@
+"""The results the assistant returns: sources, citations and answers."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from rag.chunking import Chunk
+
+REFUSAL = "I can't find that in the documents."
+
+
+def display_path(path: str) -> str:
+    """``path`` relative to the working folder when it lies inside it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+@dataclass(frozen=True)
+class Source:
+    """A retrieved chunk, numbered as the LLM saw it (``[n]``)."""
+
+    n: int
+    chunk: Chunk
+    score: float
+    """Cosine similarity between the question and the chunk."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A checkable claim: answer sentence ``sentence`` is supported by ``quote`` in ``path``.
+
+    ``path[start:end] == quote`` in the decoded source file.
+    """
+
+    n: int
+    """The marker number, ``[n]``, and the number of the source it resolves to."""
+    path: str
+    start: int
+    end: int
+    quote: str
+    score: float
+    """Support of the sentence by the quote, 0..1 (share of the sentence's words found in it)."""
+    sentence: str
+    """The answer sentence this citation supports."""
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Seconds spent in each stage of answering."""
+
+    retrieve: float = 0.0
+    first_token: float = 0.0
+    generate: float = 0.0
+    total: float = 0.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer with the citations that back it.
+
+    ``text`` contains ``[n]`` markers; each ``n`` appears in ``citations`` and resolves to
+    ``sources[n - 1]``. ``refused`` is True when the documents did not contain the answer.
+    """
+
+    question: str
+    text: str
+    citations: list[Citation]
+    sources: list[Source]
+    refused: bool
+    timings: Timings
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data."""
+        return dataclasses.asdict(self)

