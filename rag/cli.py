@@ -23,6 +23,7 @@ EXAMPLES = {
     "ask": 'example:\n  rag ask "How many people are on DeepSeek\'s team?"\n  rag ask --json --llm local:smollm2-135m "Who founded DeepSeek?"',
     "chat": "example:\n  rag chat --collection notes",
     "status": "example:\n  rag status --index-dir index",
+    "serve": "example:\n  rag serve --port 7860 --auth alice:secret",
 }
 
 
@@ -56,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
     command("chat", "A conversation in the terminal (empty line or Ctrl-D to quit).", [common, answering])
     command("status", "Show collections, documents, chunks and the configured models.", [common])
+    serve = command("serve", "Start the web chat (http://127.0.0.1:7860 by default).", [common, answering])
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    serve.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
     return parser
 
 
@@ -146,6 +151,13 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.app import serve  # the web front end imports rag, never the other way round at import time
+
+    serve(settings, host=args.host, port=args.port, auth=args.auth)
+    return 0
+
+
 def _stream_to_stdout(assistant: Assistant, question: str, history: list[tuple[str, str]], prompt: str = "") -> Answer:
     """Print the answer as it is generated; return the final answer (with checked markers)."""
     from rag.answer import Answer
@@ -175,7 +187,7 @@ def _print_answer(answer: Answer) -> None:
         print(f"[{citation.n}] {display_path(citation.path)}, chars {citation.start}-{citation.end}: \"{citation.quote}\"")
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "status": cmd_status}
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "status": cmd_status, "serve": cmd_serve}
 
 
 if __name__ == "__main__":
