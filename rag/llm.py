@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import importlib
@@ -170,6 +171,8 @@ class LocalLLM:
             )
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"{path}: could not load the model ({exc})") from exc
+        # Free the model before interpreter shutdown tears down the ctypes bindings it needs.
+        atexit.register(self._llama.close)
 
     def stream_chat(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
         """Yield the reply piece by piece; deterministic (temperature 0)."""

@@ -1,0 +1,82 @@
+"""The library API end to end: real index, real embedding model, real LLMs."""
+
+from pathlib import Path
+
+import pytest
+
+from rag import Answer, Assistant
+from rag.answer import REFUSAL
+
+from .conftest import SEED_FILE
+
+SEED_TEXT = SEED_FILE.read_text(encoding="utf-8")
+
+# (question, words the answer must contain): facts stated once in the seed.
+SEED_FACTS = [
+    ("How many people are on DeepSeek's team?", ["140"]),
+    ("Who is the founder of DeepSeek?", ["Liang Wenfeng"]),
+    ("Which city does Fiona Zhou work in?", ["Shenzhen"]),
+    ("Which chips did DeepSeek stockpile?", ["A100"]),
+    ("Who did Chinese social media celebrate as one of the AI heroes?", ["Liang"]),
+]
+
+
+def assert_cites_seed(answer: Answer) -> None:
+    """At least one citation points into the seed file, and its quote is really there."""
+    assert not answer.refused, answer.text
+    seed_citations = [c for c in answer.citations if Path(c.path).name == SEED_FILE.name]
+    assert seed_citations, f"no citation of the seed in {answer.text!r}"
+    for citation in seed_citations:
+        assert SEED_TEXT[citation.start : citation.end] == citation.quote
+        assert f"[{citation.n}]" in answer.text
+        assert answer.sources[citation.n - 1].chunk.path == citation.path
+
+
+@pytest.mark.parametrize(("question", "facts"), SEED_FACTS)
+def test_small_model_answers_with_a_checkable_citation(smol, question, facts):
+    answer = smol.ask(question)
+    for fact in facts:
+        assert fact in answer.text
+    assert_cites_seed(answer)
+    assert answer.timings.total >= answer.timings.retrieve > 0
+
+
+def test_out_of_scope_question_is_refused(smol):
+    answer = smol.ask("What is the capital of France?")
+    assert answer.refused and answer.text == REFUSAL and answer.citations == []
+    assert answer.sources, "a refusal still shows the closest passages it looked at"
+
+
+def test_stream_yields_text_then_the_answer(smol):
+    items = list(smol.stream("Which city does Fiona Zhou work in?"))
+    *pieces, final = items
+    assert isinstance(final, Answer) and pieces and all(isinstance(p, str) for p in pieces)
+    assert "Shenzhen" in "".join(pieces)
+    assert final.to_dict()["citations"][0]["path"].endswith(SEED_FILE.name)
+
+
+def test_follow_up_uses_the_conversation(smol):
+    first = smol.ask("Who is the founder of DeepSeek?")
+    follow_up = smol.ask("What did he call the US chip ban?", history=[(first.question, first.text)])
+    assert not follow_up.refused
+    assert any("chip ban" in s.chunk.text for s in follow_up.sources)
+
+
+def test_empty_collection_says_what_to_do(tmp_path):
+    from rag.errors import IndexStateError
+
+    with pytest.raises(IndexStateError, match="rag index"):
+        Assistant.open(index_dir=tmp_path, llm="local:smollm2-135m").ask("Anything?")
+
+
+@pytest.mark.slow
+def test_default_model_answers_the_team_size(seed_index):
+    """The packaged default model (Qwen2.5 1.5B), as `make chat` uses it."""
+    assistant = Assistant.open(index_dir=seed_index)
+    assert assistant.settings.llm == "local:qwen2.5-1.5b"
+    answer = assistant.ask("How many people are on DeepSeek's team?")
+    assert "140" in answer.text
+    assert_cites_seed(answer)
+    assert any("140" in c.quote for c in answer.citations)
+    refusal = assistant.ask("What is DeepSeek's annual revenue?")
+    assert refusal.refused
