@@ -1,0 +1,67 @@
+"""The `rag` command as a user runs it: a subprocess against a real index."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ..conftest import SEED_FILE
+
+RAG = [sys.executable, "-m", "rag.cli"]
+
+
+def rag(*args: str, index_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_LLM": "local:smollm2-135m", "RAG_TOP_K": "2"}
+    return subprocess.run([*RAG, *args], input=stdin, capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_help_does_not_load_heavy_libraries():
+    code = "import sys, rag.cli; rag.cli._parser(); print(sorted(m for m in ('torch', 'chromadb', 'llama_cpp') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
+    for command in ("index", "ask", "chat", "status", "serve"):
+        assert "example:" in rag(command, "--help", index_dir=Path("unused")).stdout
+
+
+def test_index_then_reindex_embeds_nothing(tmp_path, seed_copy):
+    first = rag("index", str(seed_copy), index_dir=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("1 indexed (")
+    second = rag("index", str(seed_copy), index_dir=tmp_path)
+    assert second.stdout.startswith("0 indexed (0 chunks embedded), 1 unchanged"), second.stdout
+    status = rag("status", index_dir=tmp_path)
+    assert "* default: 1 documents" in status.stdout and "local:smollm2-135m" in status.stdout
+
+
+def test_ask_prints_answer_and_sources(seed_index):
+    result = rag("ask", "Which city does Fiona Zhou work in?", index_dir=seed_index)
+    assert result.returncode == 0, result.stderr
+    assert "Shenzhen" in result.stdout
+    assert f"{SEED_FILE.name}, chars " in result.stdout and "Individuals like Fiona Zhou" in result.stdout
+
+
+def test_ask_json_is_the_whole_answer(seed_index):
+    result = rag("ask", "--json", "How many people are on DeepSeek's team?", index_dir=seed_index)
+    answer = json.loads(result.stdout)
+    assert "140" in answer["text"] and not answer["refused"]
+    citation = answer["citations"][0]
+    text = SEED_FILE.read_text(encoding="utf-8")
+    assert text[citation["start"] : citation["end"]] == citation["quote"]
+    assert set(answer["timings"]) == {"retrieve", "first_token", "generate", "total"}
+
+
+def test_chat_keeps_a_conversation(seed_index):
+    result = rag("chat", index_dir=seed_index, stdin="Who is the founder of DeepSeek?\nWhat is the capital of France?\n\n")
+    assert result.returncode == 0, result.stderr
+    assert "Liang Wenfeng" in result.stdout
+    assert "I can't find that in the documents." in result.stdout
+
+
+def test_errors_are_one_line_without_traceback(tmp_path, seed_index):
+    result = rag("ask", "Anything?", index_dir=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("rag: error: collection 'default'") and "Traceback" not in result.stderr
+    bad = rag("ask", "--llm", "local:nope", "Who is the founder of DeepSeek?", index_dir=seed_index)
+    assert bad.returncode == 1 and bad.stderr.startswith("rag: error: unknown model 'nope'")
