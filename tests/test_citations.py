@@ -35,3 +35,8 @@ def test_marker_after_the_full_stop_stays_with_its_sentence():
 def test_unsupported_sentence_gets_no_citation():
     text, citations = cite("The moon is made of cheese.", _sources())
     assert text == "The moon is made of cheese." and citations == []
+
+
+def test_wrapped_markers_are_unwrapped():
+    text, citations = cite("The team has around 140 individuals (source [1]).", _sources())
+    assert text == "The team has around 140 individuals [1]." and [c.n for c in citations] == [1]
