@@ -34,7 +34,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     >>> sentences("One. Two?\\nThree")
     [(0, 4), (5, 9), (10, 15)]
     """
-    spans = []
+    spans: list[tuple[int, int]] = []
     position = 0
     for match in _SENTENCE_BREAK.finditer(text):
         end = match.start()

@@ -84,9 +84,9 @@ def cite(draft: str, sources: Sequence[Source]) -> tuple[str, list[Citation]]:
         text_parts.append(_with_markers(claim, valid) if valid or numbers else raw)
         for n in valid:
             q_start, q_end, support = quotes[n]
-            source = sources[n - 1]
-            quote = source.chunk.text[q_start - source.chunk.start : q_end - source.chunk.start]
-            citations.append(Citation(n, source.chunk.path, q_start, q_end, quote, round(support, 3), claim))
+            chunk = sources[n - 1].chunk
+            quote_text = chunk.text[q_start - chunk.start : q_end - chunk.start]
+            citations.append(Citation(n, chunk.path, q_start, q_end, quote_text, round(support, 3), claim))
         position = end
     text_parts.append(draft[position:])
     return "".join(text_parts).strip(), citations

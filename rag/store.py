@@ -34,9 +34,7 @@ def open_client(index_dir: Path) -> Any:
     import chromadb
 
     index_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(
-        path=str(index_dir), settings=chromadb.Settings(anonymized_telemetry=False)
-    )
+    return chromadb.PersistentClient(path=str(index_dir), settings=chromadb.Settings(anonymized_telemetry=False))
 
 
 class Store:
@@ -84,10 +82,7 @@ class Store:
                 ids=[c.id for c in chunks],
                 documents=[c.text for c in chunks],
                 embeddings=[list(e) for e in embeddings],
-                metadatas=[
-                    {"path": c.path, "sha256": c.doc_sha256, "start": c.start, "end": c.end}
-                    for c in chunks
-                ],
+                metadatas=[{"path": c.path, "sha256": c.doc_sha256, "start": c.start, "end": c.end} for c in chunks],
             )
             keep = {c.id for c in chunks}
             stale = [i for i in self._ids(where={"path": path}) if i not in keep]
@@ -143,7 +138,12 @@ class Store:
 
 def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
     return Chunk(
-        id=chunk_id, path=meta["path"], text=text, start=int(meta["start"]), end=int(meta["end"]), doc_sha256=meta["sha256"]
+        id=chunk_id,
+        path=meta["path"],
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        doc_sha256=meta["sha256"],
     )
 
 

@@ -22,7 +22,7 @@ def test_seed_chunks_cover_the_file_and_keep_spans():
     assert len(chunks) > 3
     assert all(len(c.text) <= 1000 for c in chunks)
     assert chunks[0].start == 0 and chunks[-1].end == len(text.rstrip())
-    for before, after in zip(chunks, chunks[1:]):
+    for before, after in zip(chunks, chunks[1:], strict=False):
         assert after.start <= before.end + 1  # no text falls between two chunks
 
 

@@ -19,7 +19,8 @@ def rag(*args: str, index_dir: Path, stdin: str | None = None) -> subprocess.Com
 
 
 def test_help_does_not_load_heavy_libraries():
-    code = "import sys, rag.cli; rag.cli._parser(); print(sorted(m for m in ('torch', 'chromadb', 'llama_cpp') if m in sys.modules))"
+    heavy = "('torch', 'chromadb', 'llama_cpp', 'llama_index')"
+    code = f"import sys, rag.cli; rag.cli._parser(); print(sorted(m for m in {heavy} if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
     for command in ("index", "ask", "chat", "status", "serve"):
         assert "example:" in rag(command, "--help", index_dir=Path("unused")).stdout
@@ -53,7 +54,9 @@ def test_ask_json_is_the_whole_answer(seed_index):
 
 
 def test_chat_keeps_a_conversation(seed_index):
-    result = rag("chat", index_dir=seed_index, stdin="Who is the founder of DeepSeek?\nWhat is the capital of France?\n\n")
+    result = rag(
+        "chat", index_dir=seed_index, stdin="Who is the founder of DeepSeek?\nWhat is the capital of France?\n\n"
+    )
     assert result.returncode == 0, result.stderr
     assert "Liang Wenfeng" in result.stdout
     assert "I can't find that in the documents." in result.stdout
