@@ -1,0 +1,291 @@
+"""The web chat end to end: ``rag serve`` in a subprocess, asked through gradio_client and headless Chromium.
+
+Real index, embedding model, LLM (the small local:smollm2-135m), Gradio server and browser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError, AuthenticationError
+
+from rag import Assistant
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED_NAME = "000_959d6777a251aa29.txt"
+RAG = Path(sys.executable).parent / "rag"  # the console script, as a user runs it
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+LOGIN = ("tester", "s3cret")
+ANSWER_TIMEOUT = 180_000  # ms; two shared cores, and the first answer loads the model
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _serve(index_dir: Path, workdir: Path, *flags: str) -> Iterator[str]:
+    """Run ``rag serve`` with the small model until the block ends; yield its URL."""
+    port = _free_port()
+    log_path = workdir / f"serve-{port}.log"
+    command = [str(RAG), "serve", "--index-dir", str(index_dir), "--llm", "local:smollm2-135m", "--top-k", "2",
+               "--port", str(port), *flags]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            deadline = time.monotonic() + 240
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(f"rag serve exited with {process.returncode}:\n{log_path.read_text()}")
+                try:
+                    urllib.request.urlopen(url, timeout=5).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        pytest.fail(f"rag serve did not answer at {url} in 240 s:\n{log_path.read_text()}")
+                    time.sleep(0.5)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    assert "Traceback" not in log_path.read_text(), log_path.read_text()
+
+
+@pytest.fixture(scope="module")
+def server(seed_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The web chat over the index of seeds/."""
+    with _serve(seed_index, tmp_path_factory.mktemp("serve")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def empty_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index folder with nothing in it yet."""
+    return tmp_path_factory.mktemp("empty-index")
+
+
+@pytest.fixture(scope="module")
+def empty_server(empty_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The web chat over an empty index, behind a login."""
+    with _serve(empty_index, tmp_path_factory.mktemp("serve-empty"), "--auth", ":".join(LOGIN)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the browser tests must run in CI: {message}")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _ask(url: str, question: str, *args: Any) -> dict[str, Any]:
+    return json.loads(Client(url, verbose=False).predict(question, *args, api_name="/ask"))
+
+
+def test_ask_endpoint_returns_a_cited_answer(server: str) -> None:
+    answer = _ask(server, "Which city does Fiona Zhou work in?")
+
+    assert "Shenzhen" in answer["text"] and not answer["refused"]
+    assert answer["citations"], answer
+    citation = answer["citations"][0]
+    assert citation["path"].endswith(SEED_NAME)
+    text = Path(citation["path"]).read_text(encoding="utf-8")
+    assert text[citation["start"] : citation["end"]] == citation["quote"]
+    assert f"[{citation['n']}]" in answer["text"]
+    # The optional arguments: collection and number of sources.
+    assert len(_ask(server, "Who is the founder of DeepSeek?", "default", 1)["sources"]) == 1
+
+
+# Eight different questions; the last is out of scope and must be refused.
+CONCURRENT = [
+    "How many people are on DeepSeek's team?",
+    "Which city does Fiona Zhou work in?",
+    "Who is the founder of DeepSeek?",
+    "Which chips did DeepSeek stockpile?",
+    "Who did Chinese social media celebrate as one of the AI heroes?",
+    "Who raised questions about how many advanced chips DeepSeek used?",
+    "Which Chinese platform was deemed inferior?",
+    "What is the capital of France?",
+]
+
+
+def test_eight_concurrent_clients_get_their_own_answers(server: str, seed_index: Path) -> None:
+    answers: dict[str, dict[str, Any]] = {}
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(CONCURRENT))
+
+    def client(question: str) -> None:
+        try:
+            connection = Client(server, verbose=False)
+            start.wait()  # all eight ask at the same moment
+            answers[question] = json.loads(connection.predict(question, api_name="/ask"))
+        except BaseException as exc:  # reported below, with the question
+            errors.append(exc)
+
+    threads = [threading.Thread(target=client, args=(q,)) for q in CONCURRENT]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert not errors, errors
+    assert len(answers) == len(CONCURRENT)
+
+    # What the small model writes changes with the prompt; the passages retrieved for a question do not:
+    # each answer must carry exactly the sources of its own question.
+    retriever = Assistant.open(index_dir=seed_index, top_k=2)
+    for question in CONCURRENT:
+        answer = answers[question]
+        assert answer["question"] == question
+        expected = [source.chunk.id for source in retriever.retrieve(question)]
+        assert [source["chunk"]["id"] for source in answer["sources"]] == expected, question
+        for citation in answer["citations"]:
+            assert citation["quote"] in answer["sources"][citation["n"] - 1]["chunk"]["text"]
+    assert answers["What is the capital of France?"]["refused"]
+    assert "Shenzhen" in answers["Which city does Fiona Zhou work in?"]["text"]
+    assert "A100" in answers["Which chips did DeepSeek stockpile?"]["text"]
+    assert "Liang" in answers["Who is the founder of DeepSeek?"]["text"]
+
+
+def test_api_needs_the_login_and_reports_an_empty_collection(empty_server: str) -> None:
+    with pytest.raises(AuthenticationError):
+        Client(empty_server, verbose=False)
+    client = Client(empty_server, auth=LOGIN, verbose=False)
+    with pytest.raises(AppError, match="is empty"):
+        client.predict("Who is the founder of DeepSeek?", "nothing-here", api_name="/ask")
+    with pytest.raises(AppError, match="invalid collection name"):
+        client.predict("Who is the founder of DeepSeek?", "no/such", api_name="/ask")
+
+
+# Records every text the newest answer bubble shows, to prove the answer streamed in pieces.
+RECORD_STREAM = """() => {
+  window.seen = [];
+  new MutationObserver(() => {
+    const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+    const text = bots.length ? bots[bots.length - 1].textContent.trim() : "";
+    if (text && window.seen[window.seen.length - 1] !== text) window.seen.push(text);
+  }).observe(document.querySelector("#chat"), {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def _submit(page: Any, question: str) -> None:
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_browser_streams_an_answer_and_its_marker_opens_the_highlighted_quote(server: str, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(server)
+    page.locator("#question textarea").wait_for()
+    page.evaluate(RECORD_STREAM)
+
+    _submit(page, "Which city does Fiona Zhou work in?")
+    page.locator("#sources #turn-1").wait_for(timeout=ANSWER_TIMEOUT)  # appears when the answer is complete
+    answer = page.locator('#chat [data-testid="bot"]').last.inner_text()
+    assert "Shenzhen" in answer
+    marker = page.locator('#chat [data-testid="bot"] a.cite').first
+    assert marker.is_visible(), answer
+    seen = page.evaluate("window.seen")
+    assert len(seen) >= 3, f"the answer did not stream: {seen}"
+
+    marker.click()
+    card = page.locator(f"#sources {marker.get_attribute('href')}")
+    assert "active" in (card.get_attribute("class") or "")
+    highlight = card.locator("mark").first
+    highlight.wait_for()
+    assert highlight.is_visible()
+    assert "Fiona Zhou" in highlight.inner_text()
+    assert SEED_NAME in card.inner_text()
+    seed = (ROOT / "seeds" / SEED_NAME).read_text(encoding="utf-8")
+    assert highlight.inner_text() in seed
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-chat.png"))
+
+    # A second question: its markers lead to its own sources, and the first answer's stay in the panel.
+    _submit(page, "Who is the founder of DeepSeek?")
+    page.locator("#sources #turn-2").wait_for(timeout=ANSWER_TIMEOUT)
+    assert "Liang Wenfeng" in page.locator('#chat [data-testid="bot"]').last.inner_text()
+    assert page.locator('#chat a.cite[href^="#src-2-"]').count() > 0
+    assert page.locator("#sources details.turn").count() == 2
+
+    # A refusal says so, and the panel shows the passages it looked at.
+    _submit(page, "What is the capital of France?")
+    page.locator("#chat .refusal").wait_for(timeout=ANSWER_TIMEOUT)
+    newest = page.locator("#sources details#turn-3")
+    assert "no answer found" in newest.locator("summary").inner_text()
+    assert newest.locator(".source").count() == 2 and newest.locator("mark").count() == 0
+    page.close()
+
+
+def _login(page: Any, url: str) -> None:
+    page.goto(url)
+    page.get_by_label("username").fill(LOGIN[0])
+    page.get_by_label("password").fill(LOGIN[1])
+    page.get_by_role("button", name="Login").click()
+    page.locator("#question textarea").wait_for()
+
+
+def test_browser_shows_errors_in_the_chat_and_answers_after_an_upload(
+    empty_server: str, empty_index: Path, browser: Any, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    _login(page, empty_server)
+    bot = page.locator('#chat [data-testid="bot"]')
+
+    _submit(page, "Which city does Fiona Zhou work in?")
+    page.locator("#chat .rag-error").first.wait_for(timeout=ANSWER_TIMEOUT)
+    assert "is empty" in bot.last.inner_text()
+    assert "Traceback" not in page.content()
+
+    unreadable = tmp_path / "broken.txt"
+    unreadable.write_bytes(b"\x00\x01binary")
+    page.locator("#upload input[type=file]").set_input_files(str(unreadable))
+    page.get_by_text("Could not add broken.txt").wait_for(timeout=ANSWER_TIMEOUT)
+    assert "binary" in bot.last.inner_text()
+
+    page.locator("#upload input[type=file]").set_input_files(str(ROOT / "seeds" / SEED_NAME))
+    page.get_by_text(f"Added {SEED_NAME}").wait_for(timeout=ANSWER_TIMEOUT)
+    stored = empty_index / "uploads" / "default" / SEED_NAME
+    assert stored.read_bytes() == (ROOT / "seeds" / SEED_NAME).read_bytes()
+
+    # The same server keeps answering, now from the upload.
+    _submit(page, "Which city does Fiona Zhou work in?")
+    page.locator("#sources #turn-1").wait_for(timeout=ANSWER_TIMEOUT)
+    assert "Shenzhen" in bot.last.inner_text()
+    assert page.locator('#chat a.cite[href^="#src-1-"]').count() > 0
+    assert page.locator("#sources .source .where").first.get_attribute("title") == str(stored)
+    page.close()

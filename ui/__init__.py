@@ -1,0 +1,1 @@
+"""The web chat over a ``rag`` index (``rag serve``); see :mod:`ui.app`."""
