@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml Makefile
 
 chat: $(STAMP)
 	$(BIN)/rag index seeds
-	$(BIN)/rag chat
+	$(BIN)/rag serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

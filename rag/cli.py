@@ -121,7 +121,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(assistant.ask(args.question).to_dict(), indent=2, ensure_ascii=False))
         return 0
-    _print_answer(_stream_to_stdout(assistant, args.question, []))
+    _print_answer(*_stream_to_stdout(assistant, args.question, []))
     return 0
 
 
@@ -140,11 +140,11 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         if not question:
             return 0
         try:
-            answer = _stream_to_stdout(assistant, question, history, prompt="rag> ")
+            answer, streamed = _stream_to_stdout(assistant, question, history, prompt="rag> ")
         except RagError as exc:
             print(f"error: {exc}")
             continue
-        _print_answer(answer)
+        _print_answer(answer, streamed)
         history.append((question, answer.text))
 
 
@@ -171,20 +171,24 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _stream_to_stdout(assistant: Assistant, question: str, history: list[tuple[str, str]], prompt: str = "") -> Answer:
-    """Print the answer as it is generated; return the final answer (with checked markers)."""
+def _stream_to_stdout(
+    assistant: Assistant, question: str, history: list[tuple[str, str]], prompt: str = ""
+) -> tuple[Answer, str]:
+    """Print the answer as it is generated; return the final answer and the text printed."""
     from rag.answer import Answer
 
     print(prompt, end="", flush=True)
+    pieces: list[str] = []
     for item in assistant.stream(question, history):
         if isinstance(item, Answer):
             print()
-            return item
+            return item, "".join(pieces).strip()
+        pieces.append(item)
         print(item, end="", flush=True)
     raise AssertionError("stream() always ends with an Answer")
 
 
-def _print_answer(answer: Answer) -> None:
+def _print_answer(answer: Answer, streamed: str) -> None:
     from rag.answer import display_path
 
     if answer.refused:
@@ -194,7 +198,8 @@ def _print_answer(answer: Answer) -> None:
                 chunk = source.chunk
                 print(f"  {display_path(chunk.path)} chars {chunk.start}-{chunk.end} (score {source.score:.2f})")
         return
-    print(f"\nChecked answer: {answer.text}")
+    if answer.text != streamed:  # the citation check changed the markers: show the checked text
+        print(f"Checked answer: {answer.text}")
     if not answer.citations:
         print("(no sentence of this answer could be matched to a source)")
     for citation in answer.citations:
