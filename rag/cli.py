@@ -1,4 +1,4 @@
-"""The ``rag`` command line: index, ask, chat, status.
+"""The ``rag`` command line: index, ask, chat, status, serve, eval.
 
 Heavy libraries (torch, chromadb, llama.cpp) are imported inside the commands, so that
 ``rag --help`` answers at once.
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rag.config import Settings
+from rag.evaluation import add_eval_parser, cmd_eval
 
 if TYPE_CHECKING:
     from rag.answer import Answer
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
     serve.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
+    add_eval_parser(commands, [common, answering])
     return parser
 
 
@@ -208,7 +210,14 @@ def _print_answer(answer: Answer, streamed: str) -> None:
         )
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "status": cmd_status, "serve": cmd_serve}
+COMMANDS = {
+    "index": cmd_index,
+    "ask": cmd_ask,
+    "chat": cmd_chat,
+    "status": cmd_status,
+    "serve": cmd_serve,
+    "eval": cmd_eval,
+}
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ def test_help_does_not_load_heavy_libraries():
     heavy = "('torch', 'chromadb', 'llama_cpp', 'llama_index')"
     code = f"import sys, rag.cli; rag.cli._parser(); print(sorted(m for m in {heavy} if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
-    for command in ("index", "ask", "chat", "status", "serve"):
+    for command in ("index", "ask", "chat", "status", "serve", "eval"):
         assert "example:" in rag(command, "--help", index_dir=Path("unused")).stdout
 
 
