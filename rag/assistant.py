@@ -11,10 +11,10 @@ from typing import Any
 from rag.answer import REFUSAL, Answer, Source, Timings
 from rag.citations import cite
 from rag.config import Settings
-from rag.embedding import Embedder
 from rag.errors import IndexStateError
 from rag.indexing import IndexReport, index_paths
 from rag.llm import LLM, Message, load_llm
+from rag.retrieval import Retriever
 from rag.store import CollectionInfo, Store
 
 SYSTEM_PROMPT = (
@@ -50,6 +50,7 @@ class Assistant:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
+        self.retriever = Retriever(store, settings.index_dir / "keyword" / store.name, settings.retrieval)
         self._llm: LLM | None = None
 
     @classmethod
@@ -78,7 +79,9 @@ class Assistant:
 
     def add(self, paths: Iterable[str | os.PathLike[str]], progress: bool = False) -> IndexReport:
         """Index files and folders; unchanged files are skipped, unreadable ones reported."""
-        return index_paths(paths, self.store, self.settings, progress=progress)
+        report = index_paths(paths, self.store, self.settings, progress=progress)
+        self.retriever.refresh()
+        return report
 
     def info(self) -> CollectionInfo:
         """Documents, chunks and embedding model of the open collection."""
@@ -91,7 +94,7 @@ class Assistant:
                 f"collection {self.settings.collection!r} in {self.settings.index_dir} is empty: "
                 "index documents first (rag index PATH)"
             )
-        hits = self.store.query(Embedder.default().embed_query(question), self.settings.top_k)
+        hits = self.retriever.retrieve(question, self.settings.top_k)
         return [Source(n, chunk, round(score, 4)) for n, (chunk, score) in enumerate(hits, start=1)]
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:

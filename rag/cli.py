@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     answering.add_argument(
         "--llm", help="local:qwen2.5-1.5b (default), local:smollm2-135m or local:/path/model.gguf (env RAG_LLM)"
     )
+    answering.add_argument(
+        "--retrieval",
+        choices=["vector", "keyword", "hybrid"],
+        help="how sources are found (env RAG_RETRIEVAL; default: hybrid)",
+    )
     answering.add_argument("--top-k", type=int, help="sources per question (env RAG_TOP_K; default: 4)")
 
     parser = argparse.ArgumentParser(
@@ -91,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             collection=args.collection,
             llm=getattr(args, "llm", None),
             top_k=getattr(args, "top_k", None),
+            retrieval=getattr(args, "retrieval", None),
         )
         return int(COMMANDS[args.command](args, settings))
     except (RagError, ValueError, TypeError) as exc:

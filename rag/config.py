@@ -38,13 +38,23 @@ class Settings:
     collection: str = "default"
     """Chroma collection that holds one corpus."""
     llm: str = "local:qwen2.5-1.5b"
-    """LLM spec: ``local:<registry name>`` or ``local:/path/to/model.gguf``."""
+    """LLM spec: ``local:<registry name>``, ``local:/path/to/model.gguf``, ``openai:MODEL@BASE_URL``,
+    ``ollama:MODEL`` or ``extractive`` (see the README's LLM backends)."""
+    openai_api_key: str = dataclasses.field(default="", repr=False)
+    """Key sent as ``Authorization: Bearer`` to an ``openai:`` server; empty sends none."""
+    ollama_url: str = "http://127.0.0.1:11434"
+    """Address of the Ollama server for ``ollama:`` backends."""
+    llm_timeout: float = 120.0
+    """Seconds to wait for a server to connect or send the next piece of an answer (remote backends),
+    or for the local model while another question holds it."""
     top_k: int = 4
     """Number of sources retrieved and shown to the LLM."""
     chunk_size: int = 1000
     """Target chunk length in characters (all-MiniLM-L6-v2 reads about 256 tokens)."""
     chunk_overlap: int = 200
     """Characters of trailing context repeated at the start of the next chunk."""
+    retrieval: str = "hybrid"
+    """How sources are found: ``vector``, ``keyword`` (BM25) or ``hybrid`` (both, fused)."""
     min_score: float = 0.25
     """Best-source cosine similarity below which the assistant refuses without asking the LLM."""
     max_tokens: int = 256

@@ -370,17 +370,6 @@ def read_metrics(path: str | os.PathLike[str]) -> tuple[str, dict[str, float]]:
         raise ValueError(f"--compare {path}: not a readable rag eval report ({exc})") from exc
 
 
-def with_retrieval(settings: Settings, mode: str | None) -> Settings:
-    """``settings`` with retrieval mode ``mode``, if this version of Settings has that knob."""
-    if mode is None:
-        return settings
-    if "retrieval" in {f.name for f in dataclasses.fields(Settings)}:
-        return settings.replace(retrieval=mode)
-    if mode != "vector":
-        raise ValueError(f"--retrieval {mode}: this version only has vector retrieval")
-    return settings
-
-
 def add_eval_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Add the ``eval`` sub-command to ``commands`` (argparse sub-parsers) and return its parser."""
     description = "Score answers, citations, refusals and retrieval on a question set (JSON lines)."
@@ -395,7 +384,6 @@ def add_eval_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> ar
         "  rag eval evals/seeds.jsonl --compare evals/reports/seeds-20250101-120000.json",
     )
     parser.add_argument("file", metavar="FILE", help="question file (.jsonl), or cmu-s08 to build and index that set")
-    parser.add_argument("--retrieval", choices=["vector", "keyword", "hybrid"], help="retrieval mode to evaluate")
     parser.add_argument(
         "--retrieval-only",
         action="store_true",
@@ -434,7 +422,6 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         cmu_dir = Path(args.cmu_dir) if args.cmu_dir else default_cmu_dir()
         index_report = prepare_cmu_s08(Assistant.open(settings=settings), cmu_dir, dataset)
         print(f"cmu-s08: {dataset} written; {index_report.summary()}", file=sys.stderr)
-    settings = with_retrieval(settings, args.retrieval)
     if args.retrieval_only and getattr(args, "top_k", None) is None:
         settings = settings.replace(top_k=RETRIEVAL_ONLY_TOP_K)
     cases = load_cases(dataset)[: args.limit]

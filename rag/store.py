@@ -111,6 +111,43 @@ class Store:
             )
         ]
 
+    def ids(self) -> list[str]:
+        """Every chunk id of the collection."""
+        ids: list[str] = []
+        while True:
+            page = self._collection.get(include=[], limit=_PAGE, offset=len(ids))
+            ids.extend(page["ids"])
+            if len(page["ids"]) < _PAGE:
+                return ids
+
+    def chunks(self) -> list[Chunk]:
+        """Every chunk of the collection (for building derived indexes)."""
+        chunks: list[Chunk] = []
+        while True:
+            page = self._collection.get(include=["documents", "metadatas"], limit=_PAGE, offset=len(chunks))
+            chunks.extend(map(_chunk, page["ids"], page["documents"], page["metadatas"]))
+            if len(page["ids"]) < _PAGE:
+                return chunks
+
+    def similarities(self, ids: Sequence[str], embedding: Sequence[float]) -> list[tuple[Chunk, float]]:
+        """The chunks ``ids``, in that order, with their cosine similarity to ``embedding``."""
+        if not ids:
+            return []
+        import numpy as np
+
+        found = self._collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        query = np.asarray(embedding, dtype=np.float32)
+        by_id = {
+            cid: (
+                _chunk(cid, text, meta),
+                float(np.dot(vector, query) / (np.linalg.norm(vector) * np.linalg.norm(query))),
+            )
+            for cid, text, meta, vector in zip(
+                found["ids"], found["documents"], found["metadatas"], found["embeddings"], strict=True
+            )
+        }
+        return [by_id[i] for i in ids if i in by_id]
+
     def count(self) -> int:
         """Number of chunks."""
         return int(self._collection.count())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import io
 import json
 from pathlib import Path
@@ -21,7 +20,6 @@ from rag.evaluation import (
     cmd_eval,
     load_cases,
     read_metrics,
-    with_retrieval,
     write_cases,
 )
 
@@ -156,16 +154,6 @@ def test_retrieval_only_run_compares_with_the_earlier_report_and_gates_on_thresh
     report = json.loads(report_path.read_text())
     assert report["config"]["retrieval_only"] and report["config"]["top_k"] == 10
     assert all(r["answer"] is None for r in report["results"]) and "f1" not in report["metrics"]
-
-
-def test_retrieval_mode_passes_through_only_when_settings_have_it():
-    settings = Settings()
-    if "retrieval" in {f.name for f in dataclasses.fields(Settings)}:
-        assert with_retrieval(settings, "keyword").retrieval == "keyword"
-    else:
-        with pytest.raises(ValueError, match="only has vector retrieval"):
-            with_retrieval(settings, "keyword")
-        assert with_retrieval(settings, "vector") == settings
 
 
 def test_question_files_round_trip_and_bad_lines_are_named(tmp_path):

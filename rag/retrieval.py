@@ -1,0 +1,139 @@
+"""Find the passages for a question: vector search, BM25 keyword search, or both fused.
+
+The keyword index is derived from the Chroma collection and persisted beside it. It is
+rebuilt only when the collection changed (its chunk ids differ), never per query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from rag.chunking import Chunk
+from rag.embedding import Embedder
+from rag.store import Store
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+"""Reciprocal rank fusion constant (Cormack et al. 2009): rank r contributes 1 / (RRF_K + r)."""
+CANDIDATES_PER_SOURCE = 3
+"""Each retriever proposes ``top_k * CANDIDATES_PER_SOURCE`` candidates before fusion."""
+
+
+class RetrievalMode(StrEnum):
+    """How sources are found."""
+
+    VECTOR = "vector"
+    KEYWORD = "keyword"
+    HYBRID = "hybrid"
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[str]:
+    """Merge ranked id lists: best fused rank first, ties kept in first-seen order.
+
+    >>> reciprocal_rank_fusion([["a", "b", "c"], ["c", "a"]])
+    ['a', 'c', 'b']
+    """
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores, key=lambda item: -scores[item])
+
+
+class KeywordIndex:
+    """BM25 over a collection's chunks (llama-index's ``BM25Retriever`` on ``bm25s``)."""
+
+    def __init__(self, retriever: Any, fingerprint: str, size: int) -> None:
+        self._retriever = retriever
+        self.fingerprint = fingerprint
+        self.size = size
+
+    @classmethod
+    def open(cls, store: Store, folder: Path) -> KeywordIndex | None:
+        """Load the persisted index if it matches ``store``, else rebuild and persist it.
+
+        Returns None for an empty collection.
+        """
+        ids = store.ids()
+        if not ids:
+            return None
+        fingerprint = _fingerprint(ids)
+        stamp = folder / "fingerprint.json"
+        if stamp.is_file() and json.loads(stamp.read_text()).get("fingerprint") == fingerprint:
+            try:
+                return cls(_load_bm25(folder), fingerprint, len(ids))
+            except (OSError, ValueError, KeyError) as exc:  # damaged files: rebuild below
+                log.warning("keyword index in %s unreadable (%s); rebuilding", folder, exc)
+        return cls.build(store, folder, fingerprint)
+
+    @classmethod
+    def build(cls, store: Store, folder: Path, fingerprint: str | None = None) -> KeywordIndex:
+        """Index every chunk of ``store`` and persist the index to ``folder`` atomically."""
+        from llama_index.core.schema import TextNode
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        chunks = store.chunks()
+        nodes: list[Any] = [TextNode(id_=c.id, text=c.text) for c in chunks]
+        retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=len(nodes))
+        fingerprint = fingerprint or _fingerprint([c.id for c in chunks])
+        # Write into a fresh folder and swap it in, so a crash never leaves a half-written index.
+        partial = folder.with_name(folder.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        retriever.persist(str(partial))
+        (partial / "fingerprint.json").write_text(json.dumps({"fingerprint": fingerprint, "chunks": len(chunks)}))
+        shutil.rmtree(folder, ignore_errors=True)
+        partial.rename(folder)
+        return cls(retriever, fingerprint, len(chunks))
+
+    def search(self, query: str, k: int) -> list[str]:
+        """Ids of the ``k`` best BM25 matches that share at least one term with ``query``."""
+        self._retriever.similarity_top_k = min(k, self.size)
+        return [hit.node.node_id for hit in self._retriever.retrieve(query) if hit.score > 0]
+
+
+def _load_bm25(folder: Path) -> Any:
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    return BM25Retriever.from_persist_dir(str(folder), show_progress=False)
+
+
+def _fingerprint(ids: Sequence[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
+
+
+class Retriever:
+    """Retrieval over one collection in one of the :class:`RetrievalMode` s."""
+
+    def __init__(self, store: Store, keyword_dir: Path, mode: RetrievalMode | str = RetrievalMode.HYBRID) -> None:
+        self.store = store
+        self.mode = RetrievalMode(mode)
+        self._keyword_dir = keyword_dir
+        self._keyword: KeywordIndex | None = None
+
+    def refresh(self) -> None:
+        """Bring the keyword index up to date with the collection (after indexing)."""
+        if self.mode is not RetrievalMode.VECTOR:
+            self._keyword = KeywordIndex.open(self.store, self._keyword_dir)
+
+    def retrieve(self, query: str, k: int) -> list[tuple[Chunk, float]]:
+        """The ``k`` best chunks for ``query`` with their cosine similarity to it, best first."""
+        embedding = Embedder.default().embed_query(query)
+        pool = k * CANDIDATES_PER_SOURCE if self.mode is RetrievalMode.HYBRID else k
+        rankings = []
+        if self.mode is not RetrievalMode.KEYWORD:
+            rankings.append([chunk.id for chunk, _ in self.store.query(embedding, pool)])
+        if self.mode is not RetrievalMode.VECTOR:
+            # Another process may have changed a shared collection: a changed size means a stale index.
+            if self._keyword is None or self._keyword.size != self.store.count():
+                self.refresh()
+            rankings.append(self._keyword.search(query, pool) if self._keyword else [])
+        ids = reciprocal_rank_fusion(rankings)[:k]
+        return self.store.similarities(ids, embedding)
