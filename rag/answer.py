@@ -45,6 +45,8 @@ class Citation:
     """Support of the sentence by the quote, 0..1 (share of the sentence's words found in it)."""
     sentence: str
     """The answer sentence this citation supports."""
+    page: int | None = None
+    """1-based page of ``start`` in a paged document (PDF), else None."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class Answer:
     sources: list[Source]
     refused: bool
     timings: Timings
+    unsupported: list[str] = dataclasses.field(default_factory=list)
+    """Answer sentences that no source supports (shown to the reader as unverified)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""

@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from rag.answer import REFUSAL, Answer, Source, Timings
-from rag.citations import cite
+from rag.citations import MARKER, cite
 from rag.config import Settings
 from rag.errors import IndexStateError
 from rag.indexing import IndexReport, index_paths
-from rag.llm import LLM, Message, load_llm
+from rag.embedding import Embedder
+from rag.budget import MESSAGE_TOKENS, fit_sources, source_label
+from rag.llm import LLM, Message, approx_tokens, load_llm
 from rag.retrieval import Retriever
 from rag.store import CollectionInfo, Store
 
@@ -68,7 +70,7 @@ class Assistant:
         """
         base = settings or Settings.from_env()
         settings = base.replace(index_dir=index_dir, llm=llm, collection=collection, **overrides)
-        return cls(settings, Store.open(settings.index_dir, settings.collection))
+        return cls(settings, Store.open(settings.index_dir, settings.collection, settings.chroma_url))
 
     @property
     def llm(self) -> LLM:
@@ -113,15 +115,20 @@ class Assistant:
         llm = self.llm  # fail fast on a missing model, before any other work
         started = time.perf_counter()
         question = question.strip()
-        sources = self.retrieve(question)
+        sources = self.retrieve(standalone_query(question, history))
         retrieved = time.perf_counter()
-        if not sources or sources[0].score < self.settings.min_score:
+        if not sources or max(s.score for s in sources) < self.settings.min_score:
             yield REFUSAL
             yield Answer(question, REFUSAL, [], sources, True, _timings(started, retrieved))
             return
         pieces: list[str] = []
         first_token = 0.0
-        for piece in llm.stream_chat(build_messages(question, sources, history), self.settings.max_tokens):
+        # The prompt leaves max_tokens of the context window for the answer.
+        messages = build_messages(
+            question, sources, history, self.settings.context_window - self.settings.max_tokens, llm.count_tokens
+        )
+        query = standalone_query(question, history)  # what a model-less backend matches the sources against
+        for piece in llm.stream_chat(messages, self.settings.max_tokens, question=query, sources=sources):
             first_token = first_token or time.perf_counter()
             pieces.append(piece)
             yield piece
@@ -129,17 +136,59 @@ class Assistant:
         if not draft or _REFUSAL_PATTERN.search(draft):
             yield Answer(question, REFUSAL, [], sources, True, _timings(started, retrieved, first_token))
             return
-        text, citations = cite(draft, sources)
-        yield Answer(question, text, citations, sources, False, _timings(started, retrieved, first_token))
+        checked = cite(draft, sources, question, Embedder.default().embed_documents)
+        timings = _timings(started, retrieved, first_token)
+        if checked.unsupported and not checked.citations:
+            # Nothing the model said is in the sources: it answered from its own memory, or invented.
+            yield Answer(question, REFUSAL, [], sources, True, timings, unsupported=checked.unsupported)
+            return
+        yield Answer(question, checked.text, checked.citations, sources, False, timings, checked.unsupported)
 
 
-def build_messages(question: str, sources: Sequence[Source], history: Sequence[Turn] = ()) -> list[Message]:
-    """The chat prompt: instructions, earlier turns, then numbered sources and the question."""
+# Words that point back into the conversation ("What did he say?", "How many of them?").
+_REFERRING = re.compile(
+    r"\b(he|she|it|they|him|her|them|his|hers|its|their|theirs|this|that|these|those|there|then)\b", re.IGNORECASE
+)
+
+
+def standalone_query(question: str, history: Sequence[Turn] = ()) -> str:
+    """The retrieval query for ``question``: a follow-up that refers back carries the previous question.
+
+    Embedding and keyword search then see what "he" or "it" stands for, without an extra LLM call.
+
+    >>> standalone_query("What did he say about the chip ban?", [("Who founded DeepSeek?", "Liang Wenfeng.")])
+    'Who founded DeepSeek? Liang Wenfeng. What did he say about the chip ban?'
+    >>> standalone_query("Who founded DeepSeek?", [("What is the capital of France?", "Paris.")])
+    'Who founded DeepSeek?'
+    """
+    if not history or not _REFERRING.search(question):
+        return question
+    earlier_question, earlier_answer = history[-1]
+    return f"{earlier_question} {earlier_answer if earlier_answer != REFUSAL else ''} {question}".replace("  ", " ")
+
+
+def build_messages(
+    question: str,
+    sources: Sequence[Source],
+    history: Sequence[Turn] = (),
+    budget: int | None = None,
+    count_tokens: Callable[[str], int] = approx_tokens,
+) -> list[Message]:
+    """The chat prompt: instructions, earlier turns, then numbered sources and the question.
+
+    This order keeps the prompt's start stable across a conversation, so llama.cpp reuses its cache
+    for it. With a ``budget`` (tokens for the whole prompt), sources are cut to fit (see :func:`fit_sources`).
+    """
     messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT}]
     for earlier_question, earlier_answer in list(history)[-HISTORY_TURNS:]:
         messages.append({"role": "user", "content": earlier_question})
-        messages.append({"role": "assistant", "content": earlier_answer})
-    numbered = "\n\n".join(f"[{s.n}] {s.chunk.text}" for s in sources)
+        # Old markers point at old sources; they would mislead the model about the new ones.
+        messages.append({"role": "assistant", "content": MARKER.sub("", earlier_answer)})
+    if budget is not None:
+        frame = f"Sources:\n\n\nQuestion: {question}"
+        fixed = sum(count_tokens(m["content"]) + MESSAGE_TOKENS for m in messages) + count_tokens(frame)
+        sources = fit_sources(sources, budget - fixed - MESSAGE_TOKENS, count_tokens)
+    numbered = "\n\n".join(source_label(s) for s in sources)
     messages.append({"role": "user", "content": f"Sources:\n{numbered}\n\nQuestion: {question}"})
     return messages
 

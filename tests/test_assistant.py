@@ -13,8 +13,8 @@ SEED_TEXT = SEED_FILE.read_text(encoding="utf-8")
 
 # (question, words the answer must contain): facts stated once in the seed.
 SEED_FACTS = [
-    ("How many individuals are on DeepSeek's team?", ["140"]),
-    ("Who is the founder of DeepSeek?", ["Liang Wenfeng"]),
+    ("How many people does DeepSeek's team consist of?", ["140"]),
+    ("What is the name of DeepSeek's founder?", ["Liang Wenfeng"]),
     ("Which city does Fiona Zhou work in?", ["Shenzhen"]),
     ("Which chips did DeepSeek stockpile?", ["A100"]),
     ("Who did Chinese social media celebrate as one of the AI heroes?", ["Liang"]),
@@ -55,11 +55,10 @@ def test_stream_yields_text_then_the_answer(smol):
     assert final.to_dict()["citations"][0]["path"].endswith(SEED_FILE.name)
 
 
-def test_follow_up_uses_the_conversation(smol):
-    first = smol.ask("Who is the founder of DeepSeek?")
-    follow_up = smol.ask("What did he call the US chip ban?", history=[(first.question, first.text)])
-    assert not follow_up.refused
-    assert any("chip ban" in s.chunk.text for s in follow_up.sources)
+def test_follow_up_retrieves_with_the_conversation(smol):
+    history = [("What is the name of DeepSeek's founder?", "Liang Wenfeng [1].")]
+    follow_up = smol.ask("What did he call the US chip ban?", history=history)
+    assert "Liang Wenfeng, characterized the US chip ban" in follow_up.sources[0].chunk.text
 
 
 def test_empty_collection_says_what_to_do(tmp_path):

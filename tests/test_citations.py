@@ -1,6 +1,7 @@
 from rag.answer import Source
 from rag.chunking import Chunk
-from rag.citations import cite
+from rag.citations import cite, lexical_support
+from rag.embedding import Embedder
 
 TEXT = "Intro line. DeepSeek's team consists of around 140 individuals. Liang Wenfeng founded it."
 
@@ -13,30 +14,56 @@ def _sources() -> list[Source]:
 
 
 def test_marker_resolves_to_the_supporting_sentence_with_offsets():
-    text, citations = cite("The team has around 140 individuals [1].", _sources())
-    assert text == "The team has around 140 individuals [1]."
-    (citation,) = citations
+    checked = cite("The team has around 140 individuals [1].", _sources())
+    assert checked.text == "The team has around 140 individuals [1]." and checked.unsupported == []
+    (citation,) = checked.citations
     assert citation.path == "/docs/a.txt" and citation.quote == TEXT[citation.start : citation.end]
     assert citation.quote == "DeepSeek's team consists of around 140 individuals."
 
 
-def test_out_of_range_marker_is_dropped_and_missing_citation_added():
-    text, citations = cite("Liang Wenfeng founded DeepSeek [7].", _sources())
-    assert text == "Liang Wenfeng founded DeepSeek [1]."
-    assert [(c.n, c.quote) for c in citations] == [(1, "Liang Wenfeng founded it.")]
+def test_wrong_marker_is_replaced_by_the_supporting_source():
+    checked = cite("Liang Wenfeng founded DeepSeek [2].", _sources())
+    assert checked.text == "Liang Wenfeng founded DeepSeek [1]."
+    assert [(c.n, c.quote) for c in checked.citations] == [(1, "Liang Wenfeng founded it.")]
+
+
+def test_out_of_range_marker_is_dropped():
+    checked = cite("Bananas are yellow fruit [7].", _sources())
+    assert checked.text == "Bananas are yellow fruit [2]."
 
 
 def test_marker_after_the_full_stop_stays_with_its_sentence():
-    text, citations = cite("Bananas are yellow. [2] Nothing else.", _sources())
-    assert text.startswith("Bananas are yellow [2].")
-    assert [c.sentence for c in citations] == ["Bananas are yellow."]
-
-
-def test_unsupported_sentence_gets_no_citation():
-    text, citations = cite("The moon is made of cheese.", _sources())
-    assert text == "The moon is made of cheese." and citations == []
+    checked = cite("Bananas are yellow. [2] Bananas grow in the tropics.", _sources())
+    assert checked.text == "Bananas are yellow [2]. Bananas grow in the tropics [2]."
+    assert [c.sentence for c in checked.citations] == ["Bananas are yellow.", "Bananas grow in the tropics."]
 
 
 def test_wrapped_markers_are_unwrapped():
-    text, citations = cite("The team has around 140 individuals (source [1]).", _sources())
-    assert text == "The team has around 140 individuals [1]." and [c.n for c in citations] == [1]
+    checked = cite("The team has around 140 individuals (source [1]).", _sources())
+    assert checked.text == "The team has around 140 individuals [1]." and [c.n for c in checked.citations] == [1]
+
+
+def test_unsupported_sentence_is_marked_not_cited():
+    checked = cite("The moon is made of cheese [1]. The team has 140 individuals [1].", _sources())
+    assert checked.text == "The moon is made of cheese. The team has 140 individuals [1]."
+    assert checked.unsupported == ["The moon is made of cheese."]
+
+
+def test_a_wrong_number_is_not_supported():
+    assert lexical_support("The team has 150 individuals", TEXT) < lexical_support("The team has 140 individuals", TEXT)
+    checked = cite("DeepSeek's team consists of around 150 individuals [1].", _sources())
+    assert checked.citations == [] and checked.unsupported
+
+
+def test_short_answer_is_judged_with_its_question():
+    question = "How many individuals are on DeepSeek's team?"
+    alone = cite("Around 140 people [1].", _sources()).citations[0]
+    (citation,) = cite("Around 140 people [1].", _sources(), question).citations
+    assert citation.score > alone.score and "140 individuals" in citation.quote
+
+
+def test_embeddings_support_a_paraphrase():
+    paraphrase = "About one hundred and forty people work on the DeepSeek team [1]."
+    assert cite(paraphrase, _sources()).citations == []  # few shared words
+    checked = cite(paraphrase, _sources(), embed=Embedder.default().embed_documents)
+    assert [c.quote for c in checked.citations] == ["DeepSeek's team consists of around 140 individuals."]

@@ -44,7 +44,7 @@ def test_ask_prints_answer_and_sources(seed_index):
 
 
 def test_ask_json_is_the_whole_answer(seed_index):
-    result = rag("ask", "--json", "How many individuals are on DeepSeek's team?", index_dir=seed_index)
+    result = rag("ask", "--json", "How many people does DeepSeek's team consist of?", index_dir=seed_index)
     answer = json.loads(result.stdout)
     assert "140" in answer["text"] and not answer["refused"]
     citation = answer["citations"][0]
@@ -55,7 +55,9 @@ def test_ask_json_is_the_whole_answer(seed_index):
 
 def test_chat_keeps_a_conversation(seed_index):
     result = rag(
-        "chat", index_dir=seed_index, stdin="Who is the founder of DeepSeek?\nWhat is the capital of France?\n\n"
+        "chat",
+        index_dir=seed_index,
+        stdin="What is the name of DeepSeek's founder?\nWhat is the capital of France?\n\n",
     )
     assert result.returncode == 0, result.stderr
     assert "Liang Wenfeng" in result.stdout

@@ -29,8 +29,12 @@ SEED_NAME = "000_959d6777a251aa29.txt"
 RAG = Path(sys.executable).parent / "rag"  # the console script, as a user runs it
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 LOGIN = ("tester", "s3cret")
@@ -48,8 +52,19 @@ def _serve(index_dir: Path, workdir: Path, *flags: str) -> Iterator[str]:
     """Run ``rag serve`` with the small model until the block ends; yield its URL."""
     port = _free_port()
     log_path = workdir / f"serve-{port}.log"
-    command = [str(RAG), "serve", "--index-dir", str(index_dir), "--llm", "local:smollm2-135m", "--top-k", "2",
-               "--port", str(port), *flags]
+    command = [
+        str(RAG),
+        "serve",
+        "--index-dir",
+        str(index_dir),
+        "--llm",
+        "local:smollm2-135m",
+        "--top-k",
+        "2",
+        "--port",
+        str(port),
+        *flags,
+    ]
     with log_path.open("w") as log:
         process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}/"
@@ -127,14 +142,14 @@ def test_ask_endpoint_returns_a_cited_answer(server: str) -> None:
     assert text[citation["start"] : citation["end"]] == citation["quote"]
     assert f"[{citation['n']}]" in answer["text"]
     # The optional arguments: collection and number of sources.
-    assert len(_ask(server, "Who is the founder of DeepSeek?", "default", 1)["sources"]) == 1
+    assert len(_ask(server, "What is the name of DeepSeek's founder?", "default", 1)["sources"]) == 1
 
 
 # Eight different questions; the last is out of scope and must be refused.
 CONCURRENT = [
     "How many people are on DeepSeek's team?",
     "Which city does Fiona Zhou work in?",
-    "Who is the founder of DeepSeek?",
+    "What is the name of DeepSeek's founder?",
     "Which chips did DeepSeek stockpile?",
     "Who did Chinese social media celebrate as one of the AI heroes?",
     "Who raised questions about how many advanced chips DeepSeek used?",
@@ -177,7 +192,7 @@ def test_eight_concurrent_clients_get_their_own_answers(server: str, seed_index:
     assert answers["What is the capital of France?"]["refused"]
     assert "Shenzhen" in answers["Which city does Fiona Zhou work in?"]["text"]
     assert "A100" in answers["Which chips did DeepSeek stockpile?"]["text"]
-    assert "Liang" in answers["Who is the founder of DeepSeek?"]["text"]
+    assert "Liang" in answers["What is the name of DeepSeek's founder?"]["text"]
 
 
 def test_api_needs_the_login_and_reports_an_empty_collection(empty_server: str) -> None:
@@ -185,9 +200,9 @@ def test_api_needs_the_login_and_reports_an_empty_collection(empty_server: str) 
         Client(empty_server, verbose=False)
     client = Client(empty_server, auth=LOGIN, verbose=False)
     with pytest.raises(AppError, match="is empty"):
-        client.predict("Who is the founder of DeepSeek?", "nothing-here", api_name="/ask")
+        client.predict("What is the name of DeepSeek's founder?", "nothing-here", api_name="/ask")
     with pytest.raises(AppError, match="invalid collection name"):
-        client.predict("Who is the founder of DeepSeek?", "no/such", api_name="/ask")
+        client.predict("What is the name of DeepSeek's founder?", "no/such", api_name="/ask")
 
 
 # Records every text the newest answer bubble shows, to prove the answer streamed in pieces.
@@ -236,7 +251,7 @@ def test_browser_streams_an_answer_and_its_marker_opens_the_highlighted_quote(se
     page.screenshot(path=str(ARTIFACTS / "web-chat.png"))
 
     # A second question: its markers lead to its own sources, and the first answer's stay in the panel.
-    _submit(page, "Who is the founder of DeepSeek?")
+    _submit(page, "What is the name of DeepSeek's founder?")
     page.locator("#sources #turn-2").wait_for(timeout=ANSWER_TIMEOUT)
     assert "Liang Wenfeng" in page.locator('#chat [data-testid="bot"]').last.inner_text()
     assert page.locator('#chat a.cite[href^="#src-2-"]').count() > 0
