@@ -1,24 +1,29 @@
 """Documents -> sentence-aware :class:`Chunk`s that keep their character span in the source.
 
-For every chunk, ``document.text[chunk.start:chunk.end] == chunk.text``: citations can
-point a reader at the exact place in the file.
+For every chunk, ``text[chunk.start:chunk.end] == chunk.text``, ``text`` being the document's
+extracted text (see :mod:`rag.documents`): citations can point a reader at the exact place.
+Text is read block by block, so a file of any size is chunked in bounded memory.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from rag.documents import Document
+from rag.documents import Document, TextFile
 
 # A sentence ends at ., ! or ? (plus closing quotes or brackets) followed by whitespace, or at a line break.
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\s*\n\s*")
+WINDOW = 1 << 20
+"""Characters of text chunked at a time."""
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """A passage of a source file, with its character span ``[start, end)`` in that file."""
+    """A passage of a source file, with its character span ``[start, end)`` in that file's text."""
 
     id: str
     path: str
@@ -26,6 +31,23 @@ class Chunk:
     start: int
     end: int
     doc_sha256: str
+    page: int | None = None
+    """1-based page where the chunk begins (PDF), else None."""
+    heading: str = ""
+    """Path of the nearest heading above the chunk, e.g. ``Guide > Setup`` (empty when none)."""
+    page_breaks: tuple[int, ...] = ()
+    """Offsets inside ``[start, end)`` where a new page begins."""
+
+    def page_at(self, offset: int) -> int | None:
+        """The page of file offset ``offset`` inside this chunk (None for documents without pages)."""
+        if self.page is None:
+            return None
+        return self.page + sum(1 for b in self.page_breaks if b <= offset)
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What is embedded for ``chunk``: its heading path as a first line, then its text."""
+    return f"{chunk.heading}\n{chunk.text}" if chunk.heading else chunk.text
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -71,38 +93,85 @@ def _pieces(text: str, size: int) -> list[tuple[int, int]]:
     return pieces
 
 
-def chunk_document(document: Document, size: int = 1000, overlap: int = 200) -> list[Chunk]:
-    """Pack whole sentences into chunks of at most ``size`` characters.
-
-    Consecutive chunks share up to ``overlap`` characters of whole sentences, so a fact
-    that straddles a boundary is still found in one piece.
-    """
-    if size <= 0 or not 0 <= overlap < size:
-        raise ValueError("need size > 0 and 0 <= overlap < size")
-    pieces = _pieces(document.text, size)
-    path_key = hashlib.sha1(document.path.encode()).hexdigest()[:12]
-    chunks = []
+def _pack(pieces: list[tuple[int, int]], size: int, overlap: int) -> Iterator[tuple[int, int]]:
+    """Group consecutive pieces into chunks: yields the (first, last) piece index of each chunk."""
     first = 0
     while first < len(pieces):
         last = first
         while last + 1 < len(pieces) and pieces[last + 1][1] - pieces[first][0] <= size:
             last += 1
-        start, end = pieces[first][0], pieces[last][1]
-        chunks.append(
-            Chunk(
-                id=f"{path_key}-{document.sha256[:12]}-{start}",
-                path=document.path,
-                text=document.text[start:end],
-                start=start,
-                end=end,
-                doc_sha256=document.sha256,
-            )
-        )
+        yield first, last
         if last + 1 >= len(pieces):
-            break
+            return
         # Step back over whole sentences that fit in the overlap, but always move forward.
         following = last + 1
-        while following - 1 > first and end - pieces[following - 1][0] <= overlap:
+        while following - 1 > first and pieces[last][1] - pieces[following - 1][0] <= overlap:
             following -= 1
         first = following
-    return chunks
+
+
+def chunk_spans(
+    blocks: Iterable[str], size: int = 1000, overlap: int = 200, window: int = WINDOW
+) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, text)`` of the chunks of the text made of ``blocks``, read ``window`` characters at a time.
+
+    Whole sentences are packed into chunks of at most ``size`` characters; consecutive chunks
+    share up to ``overlap`` characters of whole sentences, so a fact that straddles a boundary
+    is still found in one piece.
+    """
+    if size <= 0 or not 0 <= overlap < size:
+        raise ValueError("need size > 0 and 0 <= overlap < size")
+    window = max(window, 4 * size)
+    source = iter(blocks)
+    buffer, base, exhausted, want = "", 0, False, window
+    while True:
+        parts = [buffer]
+        length = len(buffer)
+        while not exhausted and length < want:
+            block = next(source, None)
+            if block is None:
+                exhausted = True
+            else:
+                parts.append(block)
+                length += len(block)
+        buffer = "".join(parts)
+        pieces = _pieces(buffer, size)
+        # Near the end of the buffer a sentence may be cut short: those chunks wait for more text.
+        safe = len(buffer) if exhausted else len(buffer) - 2 * size
+        resume = len(buffer)
+        for first, last in _pack(pieces, size, overlap):
+            start, end = pieces[first][0], pieces[last][1]
+            if end > safe:
+                resume = start
+                break
+            yield base + start, base + end, buffer[start:end]
+        if exhausted:
+            return
+        want = window if resume > 0 else 2 * len(buffer)  # no progress: read more before trying again
+        buffer, base = buffer[resume:], base + resume
+
+
+def chunk_source(source: Document | TextFile, size: int = 1000, overlap: int = 200) -> Iterator[Chunk]:
+    """The chunks of a document, with page and heading, as its text is read."""
+    path_key = hashlib.sha1(source.path.encode()).hexdigest()[:12]
+    for start, end, text in chunk_spans(source.blocks(), size, overlap):
+        structure = source.structure  # a TextFile fills it while its blocks are read
+        page = structure.page_at(start)
+        pages = structure.pages
+        breaks = tuple(pages[bisect.bisect_right(pages, start) : bisect.bisect_left(pages, end)])
+        yield Chunk(
+            id=f"{path_key}-{source.sha256[:12]}-{start}",
+            path=source.path,
+            text=text,
+            start=start,
+            end=end,
+            doc_sha256=source.sha256,
+            page=page,
+            heading=structure.heading_at(start),
+            page_breaks=breaks,
+        )
+
+
+def chunk_document(document: Document, size: int = 1000, overlap: int = 200) -> list[Chunk]:
+    """All chunks of an extracted document (see :func:`chunk_source`)."""
+    return list(chunk_source(document, size, overlap))

@@ -37,6 +37,8 @@ class Settings:
     """Where the embedded Chroma database lives."""
     collection: str = "default"
     """Chroma collection that holds one corpus."""
+    chroma_url: str = ""
+    """A Chroma server (``http://host:8000``) to use instead of the embedded database in ``index_dir``."""
     llm: str = "local:qwen2.5-1.5b"
     """LLM spec: ``local:<registry name>``, ``local:/path/to/model.gguf``, ``openai:MODEL@BASE_URL``,
     ``ollama:MODEL`` or ``extractive`` (see the README's LLM backends)."""

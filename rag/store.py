@@ -1,16 +1,22 @@
 """The Chroma collection that holds a corpus's chunks and their embeddings.
 
-Every chunk carries its file path and the file's sha256, so re-indexing touches only
-changed files, and an interrupted write is detected and repaired on the next run.
+Chroma runs embedded (a folder, ``index_dir``) or as a server (``chroma_url``): the same
+collections, so several chat processes and indexing workers can share one server.
+
+Every chunk carries its file's path and sha256, its number within the file and the chunking
+settings; the file's last chunk also carries the file's chunk count. A file is current only
+when its stored chunks are all of one hash and chunking, and exactly as many as that count:
+a write interrupted at any point (even a SIGKILL) is detected and redone on the next run.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from rag.chunking import Chunk
 from rag.embedding import EMBED_MODEL_NAME
@@ -29,67 +35,152 @@ class CollectionInfo:
     embed_model: str
 
 
-def open_client(index_dir: Path) -> Any:
-    """An embedded Chroma database under ``index_dir`` with telemetry off."""
+@dataclass
+class FileState:
+    """What the collection holds for one path, per file hash (one hash per stored version)."""
+
+    hashes: Counter[str] = field(default_factory=Counter)
+    """Chunks under each file hash."""
+    chunkings: dict[str, set[str]] = field(default_factory=dict)
+    totals: dict[str, list[int]] = field(default_factory=dict)
+    """Chunk counts declared by a version's last chunk (one per complete write)."""
+
+    def is_complete(self, sha256: str, chunking: str) -> bool:
+        """True when every chunk of one complete write of ``sha256`` with ``chunking`` is there."""
+        count = self.hashes.get(sha256, 0)
+        return count > 0 and self.chunkings.get(sha256) == {chunking} and self.totals.get(sha256) == [count]
+
+    def is_current(self, sha256: str, chunking: str) -> bool:
+        """Complete, and nothing else stored for the path."""
+        return self.is_complete(sha256, chunking) and len(self.hashes) == 1
+
+
+def open_client(index_dir: Path, chroma_url: str | None = None) -> Any:
+    """A Chroma client with telemetry off: a server at ``chroma_url``, else embedded under ``index_dir``."""
     import chromadb
 
+    settings = chromadb.Settings(anonymized_telemetry=False)
+    if chroma_url:
+        url = urlsplit(chroma_url if "//" in chroma_url else f"http://{chroma_url}")
+        try:
+            client = chromadb.HttpClient(
+                host=url.hostname or "localhost",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=settings,
+            )
+            client.heartbeat()
+        except Exception as exc:  # chromadb raises several kinds for an unreachable server
+            raise IndexStateError(
+                f"cannot reach the Chroma server at {chroma_url} ({exc}); start one "
+                "(chroma run --path DIR --port 8000) or unset RAG_CHROMA_URL / --chroma-url"
+            ) from exc
+        return client
     index_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(index_dir), settings=chromadb.Settings(anonymized_telemetry=False))
+    return chromadb.PersistentClient(path=str(index_dir), settings=settings)
 
 
 class Store:
-    """One Chroma collection: add, replace and delete a file's chunks; nearest-neighbour search."""
+    """One Chroma collection: write, replace and delete a file's chunks; nearest-neighbour search."""
 
     def __init__(self, client: Any, name: str) -> None:
+        from chromadb.errors import ChromaError
+
         self.name = name
         self._client = client
-        self._collection = client.get_or_create_collection(
-            name,
-            metadata={"hnsw:space": "cosine", "embed_model": EMBED_MODEL_NAME},
-            embedding_function=None,
-        )
+        try:
+            self._collection = client.get_or_create_collection(
+                name,
+                metadata={"hnsw:space": "cosine", "embed_model": EMBED_MODEL_NAME},
+                embedding_function=None,
+            )
+        except (ChromaError, ValueError) as exc:
+            raise IndexStateError(f"cannot open collection {name!r}: {exc}") from exc
         model = (self._collection.metadata or {}).get("embed_model")
         if model != EMBED_MODEL_NAME:
             raise IndexStateError(
                 f"collection {name!r} was built with embedding model {model!r}, not "
-                f"{EMBED_MODEL_NAME!r}; index into a new collection (--collection NEW) or delete it"
+                f"{EMBED_MODEL_NAME!r}; index into a new collection (--collection NEW) or delete it "
+                f"(rag collections --delete {name})"
             )
 
     @classmethod
-    def open(cls, index_dir: Path, name: str) -> Store:
-        """Open (or create) collection ``name`` of the embedded database in ``index_dir``."""
-        return cls(open_client(index_dir), name)
+    def open(cls, index_dir: Path, name: str, chroma_url: str | None = None) -> Store:
+        """Open (or create) collection ``name``: on the server at ``chroma_url``, else embedded in ``index_dir``."""
+        return cls(open_client(index_dir, chroma_url), name)
 
-    def file_states(self) -> dict[str, Counter[str]]:
-        """For each stored path: how many chunks it has under each file hash."""
-        states: dict[str, Counter[str]] = {}
+    def file_states(self) -> dict[str, FileState]:
+        """For each stored path: its chunks by hash, chunkings and declared chunk counts."""
+        states: dict[str, FileState] = {}
         for meta in self._metadatas():
-            states.setdefault(meta["path"], Counter())[meta["sha256"]] += 1
+            state = states.setdefault(meta["path"], FileState())
+            sha256 = meta["sha256"]
+            state.hashes[sha256] += 1
+            state.chunkings.setdefault(sha256, set()).add(str(meta.get("chunking", "")))
+            if "total" in meta:
+                state.totals.setdefault(sha256, []).append(int(meta["total"]))
         return states
 
-    def is_current(self, path: str, sha256: str, n_chunks: int, states: dict[str, Counter[str]]) -> bool:
-        """True when ``path`` is stored completely, under ``sha256`` only."""
-        return states.get(path) == Counter({sha256: n_chunks})
+    def write(
+        self,
+        chunks: Sequence[Chunk],
+        embeddings: Sequence[Sequence[float]],
+        chunking: str,
+        first: int = 0,
+        last_batch: bool = True,
+    ) -> None:
+        """Upsert one batch of a file's chunks, numbered from ``first``.
 
-    def replace_file(self, path: str, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+        The last chunk of the ``last_batch`` records the file's chunk count: until it is
+        written, the file does not count as stored.
+        """
+        if not chunks:
+            return
+        metadatas: list[dict[str, Any]] = []
+        for n, c in enumerate(chunks, start=first):
+            meta: dict[str, Any] = {
+                "path": c.path,
+                "sha256": c.doc_sha256,
+                "start": c.start,
+                "end": c.end,
+                "heading": c.heading,
+                "seq": n,
+                "chunking": chunking,
+            }
+            if c.page is not None:
+                meta["page"] = c.page
+            if c.page_breaks:
+                meta["page_breaks"] = ",".join(map(str, c.page_breaks))
+            metadatas.append(meta)
+        if last_batch:
+            metadatas[-1]["total"] = first + len(chunks)
+        self._collection.upsert(
+            ids=[c.id for c in chunks],
+            documents=[c.text for c in chunks],
+            embeddings=[list(e) for e in embeddings],
+            metadatas=metadatas,
+        )
+
+    def keep_only(self, path: str, ids: set[str]) -> None:
+        """Delete the chunks of ``path`` whose id is not in ``ids`` (older versions, other chunkings)."""
+        stale = [i for i in self._ids(where={"path": path}) if i not in ids]
+        for start in range(0, len(stale), _PAGE):
+            self._collection.delete(ids=stale[start : start + _PAGE])
+
+    def keep_version(self, path: str, sha256: str) -> None:
+        """Delete the chunks of ``path`` stored under another file hash."""
+        self._collection.delete(where={"$and": [{"path": path}, {"sha256": {"$ne": sha256}}]})
+
+    def replace_file(
+        self, path: str, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]], chunking: str = ""
+    ) -> None:
         """Store the file's new chunks, then drop its chunks from older versions.
 
         Writing before deleting means a crash in between leaves extra chunks that the next run
-        notices (two hashes for one path) and removes, never a file with no chunks.
+        notices and removes, never a file with no chunks.
         """
-        if chunks:
-            self._collection.upsert(
-                ids=[c.id for c in chunks],
-                documents=[c.text for c in chunks],
-                embeddings=[list(e) for e in embeddings],
-                metadatas=[{"path": c.path, "sha256": c.doc_sha256, "start": c.start, "end": c.end} for c in chunks],
-            )
-            keep = {c.id for c in chunks}
-            stale = [i for i in self._ids(where={"path": path}) if i not in keep]
-            if stale:
-                self._collection.delete(ids=stale)
-        else:
-            self.delete_file(path)
+        self.write(chunks, embeddings, chunking)
+        self.keep_only(path, {c.id for c in chunks})
 
     def delete_file(self, path: str) -> None:
         """Remove every chunk of ``path``."""
@@ -154,26 +245,45 @@ class Store:
 
     def info(self) -> CollectionInfo:
         """Documents, chunks and embedding model of this collection."""
-        return CollectionInfo(
-            name=self.name,
-            documents=len(self.file_states()),
-            chunks=self.count(),
-            embed_model=str((self._collection.metadata or {}).get("embed_model")),
-        )
+        return _info(self._collection)
+
+    def dump(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """Every chunk as ``(id, text, metadata)``, sorted by id: the collection's content, for comparisons."""
+        rows: list[tuple[str, str, dict[str, Any]]] = []
+        while True:
+            page = self._collection.get(include=["documents", "metadatas"], limit=_PAGE, offset=len(rows))
+            rows.extend(zip(page["ids"], page["documents"], page["metadatas"], strict=True))
+            if len(page["ids"]) < _PAGE:
+                return sorted(rows, key=lambda row: row[0])
 
     def _metadatas(self) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-        while True:
-            page = self._collection.get(include=["metadatas"], limit=_PAGE, offset=len(rows))
-            rows.extend(page["metadatas"])
-            if len(page["ids"]) < _PAGE:
-                return rows
+        return _metadatas(self._collection)
 
     def _ids(self, where: dict[str, Any]) -> list[str]:
         return list(self._collection.get(where=where, include=[])["ids"])
 
 
+def _metadatas(collection: Any) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    while True:
+        page = collection.get(include=["metadatas"], limit=_PAGE, offset=len(rows))
+        rows.extend(page["metadatas"])
+        if len(page["ids"]) < _PAGE:
+            return rows
+
+
+def _info(collection: Any) -> CollectionInfo:
+    return CollectionInfo(
+        name=collection.name,
+        documents=len({meta.get("path") for meta in _metadatas(collection)}),
+        chunks=int(collection.count()),
+        embed_model=str((collection.metadata or {}).get("embed_model")),
+    )
+
+
 def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    breaks = str(meta.get("page_breaks", ""))
+    page = meta.get("page")
     return Chunk(
         id=chunk_id,
         path=meta["path"],
@@ -181,16 +291,34 @@ def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         start=int(meta["start"]),
         end=int(meta["end"]),
         doc_sha256=meta["sha256"],
+        page=int(page) if page is not None else None,
+        heading=str(meta.get("heading", "")),
+        page_breaks=tuple(int(b) for b in breaks.split(",") if b),
     )
 
 
-def list_collections(index_dir: Path) -> list[CollectionInfo]:
-    """Every collection in the embedded database under ``index_dir``."""
-    if not index_dir.exists():
+def list_collections(index_dir: Path, chroma_url: str | None = None) -> list[CollectionInfo]:
+    """Every collection of the embedded database under ``index_dir`` (or of the server at ``chroma_url``).
+
+    Collections built with another embedding model are listed too, with their model.
+    """
+    if not chroma_url and not index_dir.exists():
         return []
-    client = open_client(index_dir)
+    client = open_client(index_dir, chroma_url)
     infos = []
     for collection in client.list_collections():
         name = getattr(collection, "name", collection)
-        infos.append(Store(client, name).info())
-    return infos
+        infos.append(_info(client.get_collection(name, embedding_function=None)))
+    return sorted(infos, key=lambda info: info.name)
+
+
+def delete_collection(index_dir: Path, name: str, chroma_url: str | None = None) -> CollectionInfo:
+    """Delete collection ``name`` and all its chunks; returns what it held."""
+    names = [info.name for info in list_collections(index_dir, chroma_url)]
+    if name not in names:
+        known = ", ".join(names) or "none"
+        raise IndexStateError(f"no collection {name!r} to delete (collections: {known}); see: rag collections")
+    client = open_client(index_dir, chroma_url)
+    info = _info(client.get_collection(name, embedding_function=None))
+    client.delete_collection(name)
+    return info

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +21,8 @@ from rag import Assistant
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_FILE = SEEDS / "000_959d6777a251aa29.txt"
+CMU_S08 = Path(os.environ.get("RAG_CMU_DIR") or ROOT.parent / "shared/datasets/cmu-qa") / "S08/data"
+"""The 40 CMU Question/Answer articles (shared/ lies beside the repository, in CI as here)."""
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +46,47 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory, seed_copy: Path) -> Pat
 def smol(seed_index: Path) -> Assistant:
     """The small test model over the seed index; two sources keep its short context focused."""
     return Assistant.open(index_dir=seed_index, llm="local:smollm2-135m", top_k=2)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Chroma server (``chroma run``) on a free local port, stopped at the end of the session."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    chroma = Path(sys.executable).parent / "chroma"
+    data = tmp_path_factory.mktemp("chroma-server")
+    log = (data / "server.log").open("wb")
+    server = subprocess.Popen(
+        [str(chroma), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"chroma run did not start: see {data / 'server.log'}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(params=["embedded", "server"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """Where a test's collection lives, as ``Assistant.open`` keywords: an embedded index or a Chroma server.
+
+    Each test gets its own collection name, so tests share the session's one server safely.
+    """
+    name = f"t-{uuid.uuid4().hex[:12]}"
+    url = request.getfixturevalue("chroma_server") if request.param == "server" else ""
+    return {"index_dir": tmp_path / "index", "collection": name, "chroma_url": url}

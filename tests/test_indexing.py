@@ -1,4 +1,4 @@
-"""Indexing against a real embedded Chroma and the real embedding model."""
+"""Indexing against a real Chroma (embedded and server) and the real embedding model."""
 
 from pathlib import Path
 
@@ -9,6 +9,7 @@ from rag.documents import discover, load
 from rag.errors import DocumentError
 
 from .conftest import SEED_FILE
+from .samples import encrypt_pdf, make_docx, make_pdf
 
 
 @pytest.fixture
@@ -20,8 +21,8 @@ def corpus(tmp_path: Path) -> Path:
     return folder
 
 
-def test_reindexing_unchanged_files_embeds_nothing(tmp_path, corpus):
-    assistant = Assistant.open(index_dir=tmp_path / "index")
+def test_reindexing_unchanged_files_embeds_nothing(backend, corpus):
+    assistant = Assistant.open(**backend)
     first = assistant.add([corpus])
     assert len(first.indexed) == 2 and first.chunks_embedded >= 2
     second = assistant.add([corpus])
@@ -29,8 +30,8 @@ def test_reindexing_unchanged_files_embeds_nothing(tmp_path, corpus):
     assert assistant.info().chunks == first.chunks_embedded
 
 
-def test_changed_file_is_replaced_and_deleted_file_removed(tmp_path, corpus):
-    assistant = Assistant.open(index_dir=tmp_path / "index")
+def test_changed_file_is_replaced_and_deleted_file_removed(backend, corpus):
+    assistant = Assistant.open(**backend)
     assistant.add([corpus])
     (corpus / "a.txt").write_text("Llamas are larger than alpacas.", encoding="utf-8")
     (corpus / "b.md").unlink()
@@ -43,21 +44,75 @@ def test_changed_file_is_replaced_and_deleted_file_removed(tmp_path, corpus):
     assert top.chunk.text == "Llamas are larger than alpacas."
 
 
+def test_changing_chunk_settings_rechunks_every_file(backend, corpus):
+    Assistant.open(**backend).add([corpus])
+    smaller = Assistant.open(**backend, chunk_size=30, chunk_overlap=0)
+    report = smaller.add([corpus])
+    assert len(report.indexed) == 2
+    assert smaller.info().chunks == report.chunks_embedded > 2  # no chunk of the old chunking is left
+
+
+def test_formats_are_indexed_with_pages_and_headings(backend, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "manual.pdf").write_bytes(make_pdf([["Alpacas graze."], ["A ketch has a mizzen."]]))
+    make_docx(folder / "guide.docx", [("h1", "Guide"), ("h2", "Wool"), ("", "Alpaca wool is warmer than wool.")])
+    (folder / "page.html").write_text("<h1>Sloops</h1><p>A sloop has a single mast.</p>", encoding="utf-8")
+    assistant = Assistant.open(**backend, chunk_size=40, chunk_overlap=0)
+    report = assistant.add([folder])
+    assert sorted(Path(p).name for p in report.indexed) == ["guide.docx", "manual.pdf", "page.html"]
+    hits = {c.text.split()[-1]: c for c in assistant.store.chunks()}  # keyed by last word
+    pdf = hits["mizzen."]
+    assert pdf.page == 1 and pdf.page_at(pdf.start + pdf.text.index("A ketch")) == 2
+    assert hits["wool."].heading == "Guide > Wool" and hits["wool."].page is None
+    assert hits["mast."].heading == "Sloops"
+    for chunk in hits.values():  # offsets are into the extracted text
+        assert load(chunk.path).text[chunk.start : chunk.end] == chunk.text
+
+
 def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, corpus):
-    (corpus / "empty.txt").write_text("", encoding="utf-8")
-    (corpus / "junk.txt").write_bytes(b"\x00\x01\x02garbage")
-    (corpus / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    good_pdf = make_pdf([["A readable page."]])
+    bad = {
+        "empty.txt": b"",
+        "junk.txt": bytes(range(256)) * 40,
+        "photo.jpg": b"\xff\xd8\xff",
+        "truncated.pdf": good_pdf[: len(good_pdf) // 2],
+        "locked.pdf": encrypt_pdf(good_pdf, "secret"),
+    }
+    for name, data in bad.items():
+        (corpus / name).write_bytes(data)
     (corpus / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me is sweet.".encode("cp1252"))
+    (corpus / "with space ünï.md").write_text("Odd names are fine.", encoding="utf-8")
+    (corpus / "-dash.txt").write_text("Leading dashes are fine.", encoding="utf-8")
     report = Assistant.open(index_dir=tmp_path / "index").add([corpus, tmp_path / "missing"])
     reasons = {Path(s.path).name: s.reason for s in report.skipped}
     assert reasons == {
         "empty.txt": "empty file",
         "junk.txt": "binary content, not text",
-        "photo.jpg": "unsupported file type (reads .markdown, .md, .txt)",
+        "photo.jpg": "unsupported file type (reads .docx, .htm, .html, .markdown, .md, .pdf, .txt)",
+        "truncated.pdf": "damaged or truncated PDF (Stream has ended unexpectedly); re-export or re-download it",
+        "locked.pdf": "encrypted PDF: it needs a password; save a decrypted copy and index that",
         "missing": "no such file or folder",
     }
-    assert sorted(Path(p).name for p in report.indexed) == ["a.txt", "b.md", "latin1.txt"]
+    assert sorted(Path(p).name for p in report.indexed) == [
+        "-dash.txt",
+        "a.txt",
+        "b.md",
+        "latin1.txt",
+        "with space ünï.md",
+    ]
     assert load(corpus / "latin1.txt").text == "Café crème is sweet."
+
+
+def test_file_that_turns_bad_loses_its_old_chunks(tmp_path, corpus):
+    assistant = Assistant.open(index_dir=tmp_path / "index")
+    assistant.add([corpus])
+    (corpus / "a.txt").write_bytes(b"")
+    report = assistant.add([corpus])
+    assert [(Path(s.path).name, s.reason) for s in report.skipped] == [
+        ("a.txt", "empty file (its earlier chunks were removed)")
+    ]
+    assert assistant.info().documents == 1
 
 
 def test_unreadable_file_is_a_clear_error(tmp_path):
