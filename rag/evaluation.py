@@ -20,7 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -283,11 +283,13 @@ def evaluate(
     on_result: Callable[[int, CaseResult], None] | None = None,
 ) -> list[CaseResult]:
     """Ask (or, with ``retrieval_only``, only retrieve for) every case and score it."""
+    from rag.assistant import standalone_query
+
     results = []
     for number, case in enumerate(cases, start=1):
         if retrieval_only:
             started = time.perf_counter()
-            sources = assistant.retrieve(case.question)
+            sources = assistant.retrieve(standalone_query(case.question, case.history))
             result = score_case(case, sources, None, time.perf_counter() - started)
         else:
             answer = assistant.ask(case.question, history=list(case.history))
@@ -385,6 +387,11 @@ def add_eval_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> ar
     )
     parser.add_argument("file", metavar="FILE", help="question file (.jsonl), or cmu-s08 to build and index that set")
     parser.add_argument(
+        "--all-modes",
+        action="store_true",
+        help="run vector, keyword and hybrid retrieval one after another and print them side by side",
+    )
+    parser.add_argument(
         "--retrieval-only",
         action="store_true",
         help=f"no LLM: score retrieval only (top-k {RETRIEVAL_ONLY_TOP_K} unless --top-k)",
@@ -426,14 +433,31 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         settings = settings.replace(top_k=RETRIEVAL_ONLY_TOP_K)
     cases = load_cases(dataset)[: args.limit]
     earlier = read_metrics(args.compare) if args.compare else None  # fail before the long run, not after
-    assistant = Assistant.open(settings=settings)
+    modes = ["vector", "keyword", "hybrid"] if args.all_modes else [settings.retrieval]
+    reports = [_run(replace(settings, retrieval=mode), dataset, cases, args, console) for mode in modes]
+    report = reports[-1]
+    if len(reports) > 1:
+        print_side_by_side(reports, console)
+    if earlier:
+        print_comparison(compare_metrics(earlier[1], report.metrics), console, earlier[0])
+    failures = failed_thresholds(report.metrics, dict(args.min))
+    for failure in failures:
+        print(f"rag eval: below threshold: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _run(
+    settings: Settings, dataset: Path, cases: Sequence[EvalCase], args: argparse.Namespace, console: Any
+) -> Report:
+    """Evaluate ``cases`` with ``settings``, write the reports and print the metrics."""
+    from rag.assistant import Assistant
 
     def progress(number: int, result: CaseResult) -> None:
         if not args.retrieval_only:
             status = "; ".join(result.problems) or "ok"
             print(f"[{number}/{len(cases)}] {result.case.id} {result.latency:.1f}s {status}", file=sys.stderr)
 
-    results = evaluate(assistant, cases, args.retrieval_only, progress)
+    results = evaluate(Assistant.open(settings=settings), cases, args.retrieval_only, progress)
     config = {
         "dataset": str(dataset),
         "questions": len(results),
@@ -441,20 +465,30 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         "index_dir": str(settings.index_dir),
         "llm": None if args.retrieval_only else settings.llm,
         "top_k": settings.top_k,
-        "retrieval": getattr(settings, "retrieval", "vector"),
+        "retrieval": settings.retrieval,
         "retrieval_only": bool(args.retrieval_only),
     }
-    name = args.name or dataset.stem
+    name = (args.name or dataset.stem) + (f"-{settings.retrieval}" if args.all_modes else "")
     report = Report(name, datetime.now().isoformat(timespec="seconds"), config, aggregate(results), results)
     json_path, html_path = write_report(report, args.out_dir)
     print_metrics(report, console)
     console.print(f"report: {json_path}\nreport: {html_path}", soft_wrap=True)
-    if earlier:
-        print_comparison(compare_metrics(earlier[1], report.metrics), console, earlier[0])
-    failures = failed_thresholds(report.metrics, dict(args.min))
-    for failure in failures:
-        print(f"rag eval: below threshold: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    return report
+
+
+def print_side_by_side(reports: Sequence[Report], console: Any) -> None:
+    """One column per retrieval mode, so a reader sees what each mode buys."""
+    from rich.table import Table
+
+    table = Table(title="retrieval modes side by side")
+    table.add_column("metric")
+    for report in reports:
+        table.add_column(str(report.config["retrieval"]), justify="right")
+    for name in reports[-1].metrics:
+        values = [r.metrics.get(name) for r in reports]
+        unit = "s" if name in LATENCY_METRICS else ""
+        table.add_row(name, *("-" if v is None else f"{v:.3f}{unit}" for v in values))
+    console.print(table)
 
 
 def print_metrics(report: Report, console: Any) -> None:

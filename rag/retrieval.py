@@ -78,8 +78,8 @@ class KeywordIndex:
     def build(cls, store: Store, folder: Path, fingerprint: str | None = None) -> KeywordIndex:
         """Index every chunk of ``store`` and persist the index to ``folder`` atomically."""
         from llama_index.core.schema import TextNode
-        from llama_index.retrievers.bm25 import BM25Retriever
 
+        BM25Retriever = _bm25_retriever_class()
         chunks = store.chunks()
         nodes: list[Any] = [TextNode(id_=c.id, text=c.text) for c in chunks]
         retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=len(nodes))
@@ -87,7 +87,7 @@ class KeywordIndex:
         # Write into a fresh folder and swap it in, so a crash never leaves a half-written index.
         partial = folder.with_name(folder.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
-        retriever.persist(str(partial))
+        retriever.persist(str(partial), show_progress=False)
         (partial / "fingerprint.json").write_text(json.dumps({"fingerprint": fingerprint, "chunks": len(chunks)}))
         shutil.rmtree(folder, ignore_errors=True)
         partial.rename(folder)
@@ -99,10 +99,15 @@ class KeywordIndex:
         return [hit.node.node_id for hit in self._retriever.retrieve(query) if hit.score > 0]
 
 
-def _load_bm25(folder: Path) -> Any:
+def _bm25_retriever_class() -> Any:
     from llama_index.retrievers.bm25 import BM25Retriever
 
-    return BM25Retriever.from_persist_dir(str(folder), show_progress=False)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets itself to DEBUG on import
+    return BM25Retriever
+
+
+def _load_bm25(folder: Path) -> Any:
+    return _bm25_retriever_class().from_persist_dir(str(folder), show_progress=False)
 
 
 def _fingerprint(ids: Sequence[str]) -> str:
