@@ -1,7 +1,9 @@
 """LLM backends behind one small interface, and the registry of packaged GGUF models.
 
 ``local:<name>`` runs a packaged model in process with llama-cpp-python;
-``local:/path/to/model.gguf`` runs a user's own file.
+``local:/path/to/model.gguf`` runs a user's own file; ``openai:MODEL@BASE_URL`` and
+``ollama:MODEL`` ask a model server (:mod:`rag.remote`); ``extractive`` quotes the sources
+without a model (:mod:`rag.extractive`), and stands in when a packaged model is not installed.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rag.config import Settings
 from rag.errors import ModelError
+
+if TYPE_CHECKING:
+    from rag.answer import Source
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +68,29 @@ class LLM(Protocol):
 
     name: str
 
-    def stream_chat(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
-        """Yield the reply to ``messages`` piece by piece."""
+    def stream_chat(
+        self, messages: Sequence[Message], max_tokens: int, *, question: str = "", sources: Sequence[Source] = ()
+    ) -> Iterator[str]:
+        """Yield the reply to ``messages`` piece by piece.
+
+        ``question`` (a follow-up joined with the turn it refers to) and ``sources`` are what
+        ``messages`` was built from, for backends that answer without a model; model backends
+        ignore them. Failures raise :class:`ModelError`.
+        """
         ...
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens ``text`` takes in the prompt (an estimate when the tokenizer is remote)."""
+        ...
+
+
+def approx_tokens(text: str) -> int:
+    """A cautious token count for tokenizers we cannot run: one token per 3 characters.
+
+    >>> approx_tokens("DeepSeek has 140 people.")
+    8
+    """
+    return (len(text) + 2) // 3
 
 
 def model_path(name: str, cache_dir: Path) -> Path:
@@ -162,16 +187,19 @@ class LocalLLM:
     """A GGUF model in this process through llama-cpp-python.
 
     One instance per model per process (see :func:`load_llm`); llama.cpp is not thread-safe,
-    so generations are serialised by a lock.
+    so generations are serialised by a lock, which a question waits ``timeout`` seconds for.
+    llama.cpp keeps the last prompt's KV cache and evaluates only the part of a new prompt after
+    the shared prefix (system prompt and earlier turns), so follow-up questions start sooner.
     """
 
-    def __init__(self, name: str, path: Path, context_window: int, threads: int) -> None:
+    def __init__(self, name: str, path: Path, context_window: int, threads: int, timeout: float = 120.0) -> None:
         try:
             from llama_cpp import Llama
         except ImportError as exc:
             raise ModelError("llama-cpp-python is not installed; see the README's set-up command") from exc
         self.name = f"local:{name}"
         self.context_window = context_window
+        self.timeout = timeout
         self._lock = threading.Lock()
         try:
             self._llama: Any = Llama(
@@ -186,9 +214,16 @@ class LocalLLM:
         # Free the model before interpreter shutdown tears down the ctypes bindings it needs.
         atexit.register(self._llama.close)
 
-    def stream_chat(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
+    def stream_chat(
+        self, messages: Sequence[Message], max_tokens: int, *, question: str = "", sources: Sequence[Source] = ()
+    ) -> Iterator[str]:
         """Yield the reply piece by piece; deterministic (temperature 0)."""
-        with self._lock:
+        if not self._lock.acquire(timeout=self.timeout):
+            raise ModelError(
+                f"{self.name} is still answering another question after {self.timeout:g} s; "
+                "try again, or raise RAG_LLM_TIMEOUT"
+            )
+        try:
             stream = self._llama.create_chat_completion(
                 messages=list(messages), max_tokens=max_tokens, temperature=0.0, stream=True
             )
@@ -196,22 +231,66 @@ class LocalLLM:
                 piece = event["choices"][0]["delta"].get("content")
                 if piece:
                     yield piece
+        except ValueError as exc:  # e.g. a prompt longer than the context window
+            raise ModelError(f"{self.name}: {exc}") from exc
+        finally:
+            self._lock.release()
 
     def count_tokens(self, text: str) -> int:
         """Number of model tokens in ``text``."""
         return len(self._llama.tokenize(text.encode(), add_bos=False))
 
 
+BACKENDS = (
+    f"local:{QWEN.name}, local:{SMOLLM2.name}, local:/path/model.gguf, openai:MODEL@BASE_URL, "
+    "ollama:MODEL or extractive"
+)
+
+
 def load_llm(settings: Settings) -> LLM:
-    """The backend named by ``settings.llm``, loaded once per process and reused."""
-    return _load(settings.llm, settings.cache_dir, settings.context_window, settings.threads)
+    """The backend named by ``settings.llm``; local models are loaded once per process and reused.
+
+    A packaged local model that is not installed (or is corrupt) falls back to ``extractive``
+    answers with a warning that says how to install it; any other failure is a :class:`ModelError`.
+    """
+    kind, _, name = settings.llm.strip().partition(":")
+    if kind == "extractive" and not name:
+        from rag.extractive import ExtractiveLLM
+
+        return ExtractiveLLM()
+    if kind == "openai" and name:
+        from rag.remote import OpenAILLM
+
+        return OpenAILLM.from_spec(name, settings.openai_api_key, settings.llm_timeout)
+    if kind == "ollama" and name:
+        from rag.remote import OllamaLLM
+
+        return OllamaLLM(name, settings.ollama_url, settings.llm_timeout, settings.context_window)
+    if kind != "local" or not name:
+        raise ModelError(f"unknown LLM {settings.llm!r}: use {BACKENDS}")
+    try:
+        return _load(name, settings.cache_dir, settings.context_window, settings.threads, settings.llm_timeout)
+    except ModelError as exc:
+        if name not in REGISTRY:
+            raise
+        from rag.extractive import ExtractiveLLM
+
+        log.warning("%s; answering with extractive quotes instead of %s", exc, settings.llm)
+        return ExtractiveLLM()
+
+
+_load_lock = threading.Lock()
+
+
+def _load(name: str, cache_dir: Path, context_window: int, threads: int, timeout: float) -> LocalLLM:
+    """The shared :class:`LocalLLM`; the lock makes simultaneous first questions load it once."""
+    with _load_lock:
+        llm = _load_once(name, cache_dir, context_window, threads)
+    llm.timeout = timeout  # not part of the cache key: a new timeout must not load another copy
+    return llm
 
 
 @functools.lru_cache(maxsize=2)
-def _load(spec: str, cache_dir: Path, context_window: int, threads: int) -> LLM:
-    kind, _, name = spec.partition(":")
-    if kind != "local" or not name:
-        raise ModelError(f"unknown LLM {spec!r}: use local:{QWEN.name}, local:{SMOLLM2.name} or local:/path/model.gguf")
-    return LocalLLM(
-        name if name in REGISTRY else str(Path(name).expanduser()), model_path(name, cache_dir), context_window, threads
-    )
+def _load_once(name: str, cache_dir: Path, context_window: int, threads: int) -> LocalLLM:
+    path = model_path(name, cache_dir)
+    return LocalLLM(name if name in REGISTRY else str(Path(name).expanduser()), path, context_window, threads)

@@ -69,7 +69,7 @@ document.addEventListener("click", (event) => {
 
 def build_app(settings: Settings) -> gr.Blocks:
     """The chat page over ``settings.index_dir``; ``settings`` gives the defaults of the controls."""
-    llm_choices = list(dict.fromkeys([settings.llm, *(f"local:{name}" for name in REGISTRY)]))
+    llm_choices = list(dict.fromkeys([settings.llm, *(f"local:{name}" for name in REGISTRY), "extractive"]))
     # analytics_enabled=False although rag.config already sets GRADIO_ANALYTICS_ENABLED: no calls home, ever.
     with gr.Blocks(title="rag: ask your documents", analytics_enabled=False) as app:
         turns = gr.State([])  # this browser session's answered questions: {"question", "answer"}
@@ -96,7 +96,8 @@ def build_app(settings: Settings) -> gr.Blocks:
                     top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Number of sources (top_k)")
                     llm = gr.Dropdown(
                         choices=llm_choices, value=settings.llm, allow_custom_value=True, label="LLM",
-                        info="local:<packaged model> or local:/path/to/model.gguf",
+                        info="local:<packaged model>, local:/path/to/model.gguf, openai:MODEL@BASE_URL, "
+                        "ollama:MODEL or extractive (no model: quotes the sources)",
                     )
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
@@ -162,8 +163,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: s
 def _warm_up(settings: Settings) -> None:
     """Load the models before accepting users.
 
-    The first answer comes sooner, and simultaneous first questions cannot each load a model copy
-    (the process-wide model caches in rag are not locked).
+    The first answer comes sooner, and the first users do not wait for the model to load.
     """
     try:
         Embedder.default()
