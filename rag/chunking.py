@@ -45,9 +45,17 @@ class Chunk:
         return self.page + sum(1 for b in self.page_breaks if b <= offset)
 
 
+EMBED_CHARS = 8192
+"""Characters of a chunk given to the embedding model: it reads 256 tokens, far fewer than this."""
+
+
 def embedding_text(chunk: Chunk) -> str:
-    """What is embedded for ``chunk``: its heading path as a first line, then its text."""
-    return f"{chunk.heading}\n{chunk.text}" if chunk.heading else chunk.text
+    """What is embedded for ``chunk``: its heading path as a first line, then its text.
+
+    Text past :data:`EMBED_CHARS` could never reach the model, so it is not even tokenized.
+    """
+    text = f"{chunk.heading}\n{chunk.text}" if chunk.heading else chunk.text
+    return text[:EMBED_CHARS]
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

@@ -23,7 +23,9 @@ from rag.store import Store
 log = logging.getLogger(__name__)
 
 BATCH = 256
-"""Chunks embedded and written together."""
+"""Chunks embedded and written together, at most."""
+BATCH_CHARS = 1_000_000
+"""Characters embedded and written together, at most (bounds memory when chunks are large)."""
 
 
 @dataclass(frozen=True)
@@ -124,11 +126,13 @@ def _write_file(
         if bar:
             bar.advance_to(chunks[-1].end)
 
+    chars = 0
     for chunk in chunk_source(source, settings.chunk_size, settings.chunk_overlap):
-        if len(batch) == BATCH:  # written only once a later chunk shows it is not the last batch
+        if len(batch) == BATCH or chars >= BATCH_CHARS:  # written once a later chunk shows it is not the last
             flush(batch, last=False)
-            batch = []
+            batch, chars = [], 0
         batch.append(chunk)
+        chars += len(chunk.text)
     if not batch:
         raise DocumentError("no text in it")
     flush(batch, last=True)
