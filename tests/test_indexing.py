@@ -70,6 +70,22 @@ def test_formats_are_indexed_with_pages_and_headings(backend, tmp_path):
         assert load(chunk.path).text[chunk.start : chunk.end] == chunk.text
 
 
+def test_citation_of_a_pdf_names_the_page_of_its_quote(tmp_path):
+    from rag.answer import Source
+    from rag.citations import cite
+
+    (tmp_path / "boats.pdf").write_bytes(
+        make_pdf([["Alpacas graze in the Andes."], ["A ketch has two masts.", "A sloop has one mast."]])
+    )
+    assistant = Assistant.open(index_dir=tmp_path / "index")
+    assistant.add([tmp_path / "boats.pdf"])
+    (chunk,) = assistant.store.chunks()
+    checked = cite("A sloop has one mast [1].", [Source(1, chunk, 0.9)])
+    (citation,) = checked.citations
+    assert citation.quote == "A sloop has one mast." and citation.page == 2 and chunk.page == 1
+    assert load(tmp_path / "boats.pdf").text[citation.start : citation.end] == citation.quote
+
+
 def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, corpus):
     good_pdf = make_pdf([["A readable page."]])
     bad = {
