@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from rag.answer import REFUSAL, Answer, Source, Timings
-from rag.citations import MARKER, cite
+from rag.citations import MARKER, cite, content_words
 from rag.config import Settings
 from rag.errors import IndexStateError
 from rag.indexing import IndexReport, index_paths
@@ -22,7 +22,7 @@ from rag.store import CollectionInfo, Store
 SYSTEM_PROMPT = (
     "You answer questions using only the numbered sources you are given. "
     "Answer in one or two short sentences, and put the number of the source you used in "
-    "brackets after each sentence, like this: The bridge opened in 1932 [2]. "
+    "brackets after each sentence, like this: The sky is blue [1]. "
     f"If the sources do not contain the answer, reply exactly: {REFUSAL}"
 )
 """Instructions given to the LLM before the sources."""
@@ -138,8 +138,9 @@ class Assistant:
             return
         checked = cite(draft, sources, question, Embedder.default().embed_documents)
         timings = _timings(started, retrieved, first_token)
-        if checked.unsupported and not checked.citations:
-            # Nothing the model said is in the sources: it answered from its own memory, or invented.
+        if not checked.citations and (checked.unsupported or not content_words(checked.text)):
+            # Nothing the model said is in the sources (it answered from memory, or invented), or it said
+            # nothing at all (a bare "[2]").
             yield Answer(question, REFUSAL, [], sources, True, timings, unsupported=checked.unsupported)
             return
         yield Answer(question, checked.text, checked.citations, sources, False, timings, checked.unsupported)

@@ -13,10 +13,10 @@ SEED_TEXT = SEED_FILE.read_text(encoding="utf-8")
 
 # (question, words the answer must contain): facts stated once in the seed.
 SEED_FACTS = [
-    ("How many people does DeepSeek's team consist of?", ["140"]),
+    ("What is the size of DeepSeek's team?", ["140"]),
     ("What is the name of DeepSeek's founder?", ["Liang Wenfeng"]),
     ("Which city does Fiona Zhou work in?", ["Shenzhen"]),
-    ("Which chips did DeepSeek stockpile?", ["A100"]),
+    ("Which chips did DeepSeek stockpile before the ban?", ["A100"]),
     ("Who did Chinese social media celebrate as one of the AI heroes?", ["Liang"]),
 ]
 

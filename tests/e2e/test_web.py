@@ -150,7 +150,7 @@ CONCURRENT = [
     "How many people are on DeepSeek's team?",
     "Which city does Fiona Zhou work in?",
     "What is the name of DeepSeek's founder?",
-    "Which chips did DeepSeek stockpile?",
+    "Which chips did DeepSeek stockpile before the ban?",
     "Who did Chinese social media celebrate as one of the AI heroes?",
     "Who raised questions about how many advanced chips DeepSeek used?",
     "Which Chinese platform was deemed inferior?",
@@ -191,7 +191,7 @@ def test_eight_concurrent_clients_get_their_own_answers(server: str, seed_index:
             assert citation["quote"] in answer["sources"][citation["n"] - 1]["chunk"]["text"]
     assert answers["What is the capital of France?"]["refused"]
     assert "Shenzhen" in answers["Which city does Fiona Zhou work in?"]["text"]
-    assert "A100" in answers["Which chips did DeepSeek stockpile?"]["text"]
+    assert "A100" in answers["Which chips did DeepSeek stockpile before the ban?"]["text"]
     assert "Liang" in answers["What is the name of DeepSeek's founder?"]["text"]
 
 
