@@ -143,6 +143,15 @@ def test_unreachable_servers_are_clear_errors():
         list(OllamaLLM("qwen2.5:1.5b", closed).stream_chat([{"role": "user", "content": "hi"}], 8))
 
 
+def test_web_chat_shows_backend_errors_as_a_message(seed_index):
+    from ui.app import _chat
+
+    closed = f"openai:m@http://127.0.0.1:{free_port()}"
+    *_, (_, messages, _, _) = list(_chat(Settings(index_dir=seed_index), FIONA, [], [], "default", 2, closed))
+    reply = messages[-1]["content"]
+    assert 'class="rag-error"' in reply and "cannot connect to" in reply and "is the server running?" in reply
+
+
 @pytest.mark.parametrize("backend", ["openai", "ollama"])
 def test_a_server_that_never_answers_times_out(backend):
     """A real socket that accepts connections (the kernel completes them) but never replies."""
