@@ -47,7 +47,9 @@ class Structure:
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding ``offset``, or None when the document has no pages."""
-        return bisect.bisect_right(self.pages, offset) or None if self.pages else None
+        if not self.pages:
+            return None
+        return max(1, bisect.bisect_right(self.pages, offset))
 
     def heading_at(self, offset: int) -> str:
         """The path of the nearest heading at or above ``offset`` (empty when none)."""
