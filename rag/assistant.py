@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from rag.answer import REFUSAL, Answer, Source, Timings
+from rag.budget import MESSAGE_TOKENS, fit_sources, source_label
 from rag.citations import MARKER, cite, content_words
 from rag.config import Settings
+from rag.embedding import Embedder
 from rag.errors import IndexStateError
 from rag.indexing import IndexReport, index_paths
-from rag.embedding import Embedder
-from rag.budget import MESSAGE_TOKENS, fit_sources, source_label
 from rag.llm import LLM, Message, approx_tokens, load_llm
 from rag.retrieval import Retriever
 from rag.store import CollectionInfo, Store
