@@ -309,7 +309,7 @@ def test_prompt_budget_fits_a_small_context_window(seed_index):
     assert isinstance(llm, LocalLLM)
     sources = assistant.retrieve(FIONA)
 
-    def prompt_tokens(messages: list[dict[str, str]]) -> int:
+    def prompt_tokens(messages: list[Any]) -> int:
         """Tokens of the prompt as generation sees it: the model's own chat template applied."""
         formatter = Jinja2ChatFormatter(
             template=llm._llama.metadata["tokenizer.chat_template"], eos_token="", bos_token=""
