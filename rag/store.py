@@ -188,7 +188,7 @@ class Store:
 
     def query(self, embedding: Sequence[float], k: int) -> list[tuple[Chunk, float]]:
         """The ``k`` nearest chunks with their cosine similarity, best first."""
-        if k <= 0 or self.count() == 0:
+        if k <= 0:  # no count() first: Chroma counts by scanning, which costs more than the search at 100k chunks
             return []
         result = self._collection.query(
             query_embeddings=[list(embedding)],
@@ -240,8 +240,12 @@ class Store:
         return [by_id[i] for i in ids if i in by_id]
 
     def count(self) -> int:
-        """Number of chunks."""
+        """Number of chunks (Chroma scans to count: milliseconds at 100,000 chunks; see :meth:`is_empty`)."""
         return int(self._collection.count())
+
+    def is_empty(self) -> bool:
+        """True when the collection has no chunk; constant time, unlike ``count() == 0``."""
+        return not self._collection.get(limit=1, include=[])["ids"]
 
     def info(self) -> CollectionInfo:
         """Documents, chunks and embedding model of this collection."""

@@ -29,7 +29,8 @@ def test_collection_of_another_embedding_model_is_refused_listed_and_deletable(b
     client.create_collection(other, metadata={"hnsw:space": "cosine", "embed_model": "bge-small-en"})
     with pytest.raises(IndexStateError, match="built with embedding model 'bge-small-en', not 'all-MiniLM-L6-v2'"):
         _store(backend, other)
-    _store(backend).write([], [], "")  # creates ours
+    ours = _store(backend)  # creates it
+    assert ours.is_empty() and ours.query([0.1] * 384, 4) == []
     listed = {i.name: i for i in list_collections(backend["index_dir"], backend["chroma_url"])}
     assert listed[other].embed_model == "bge-small-en" and listed[other].chunks == 0
     assert listed[backend["collection"]].embed_model == EMBED_MODEL_NAME
