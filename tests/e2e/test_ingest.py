@@ -132,8 +132,10 @@ def test_a_50_mb_text_file_is_indexed_in_bounded_memory(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     summary, measures = result.stdout.splitlines()[-2:]
-    assert summary.startswith("1 indexed (") and summary.endswith(f" {summary.split('(')[1].split()[0]}")
+    *summary_words, stored = summary.split()
+    assert summary.startswith("1 indexed (") and summary_words[2] == f"({stored}"  # every chunk is stored
     python_peak, rss_growth = map(float, measures.split())
+    print(f"50 MB file: {summary}; Python heap peak {python_peak:.1f} MB, RSS growth {rss_growth:.0f} MB")
     # Holding the file, its text or all its chunks would take 50-150 MB of Python memory on its own.
     assert python_peak < 30, f"Python heap peaked at {python_peak:.0f} MB"
     # Process growth is mostly Chroma's own storage of the 50 MB of text (about 150 MB) and the tokenizer.
