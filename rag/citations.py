@@ -33,7 +33,7 @@ STOPWORDS = frozenset(
     "with you your about into than then also not no yes can could would should may might answer source "
     "sources document documents question".split()
 )
-MIN_SUPPORT = 0.55
+MIN_SUPPORT = 0.5
 """Support a source needs to keep a citation, or to get one added (calibrated on evals/seeds.jsonl)."""
 
 
@@ -81,15 +81,23 @@ def numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
-def lexical_support(claim: str, evidence: str) -> float:
-    """Share of the claim's content words found in ``evidence``; halved if a number of the claim is missing.
+def lexical_support(claim: str, evidence: str, question: str = "") -> float:
+    """Share of the claim's new content words found in ``evidence``; halved if a number of the claim is missing.
 
-    >>> round(lexical_support("The team has 140 people", "DeepSeek's team consists of around 140 individuals"), 2)
+    Words the claim repeats from the ``question`` are no evidence: an echo of the question, or a
+    stray sentence dressed in its words, scores 0.
+
+    >>> evidence = "DeepSeek's team consists of around 140 individuals"
+    >>> round(lexical_support("The team has 140 people", evidence), 2)
     0.67
-    >>> round(lexical_support("The team has 150 people", "DeepSeek's team consists of around 140 individuals"), 2)
+    >>> round(lexical_support("The team has 150 people", evidence), 2)
     0.17
+    >>> lexical_support("It has 140 people", evidence, question="How many people are on the team?")
+    1.0
+    >>> lexical_support("The team is big", evidence, question="How big is the team?")
+    0.0
     """
-    words = content_words(claim)
+    words = content_words(claim) - content_words(question)
     if not words:
         return 0.0
     share = len(words & content_words(evidence)) / len(words)
@@ -113,11 +121,11 @@ class SupportScorer:
             vectors = embed([self._sentences[n][i][2] for n, i in spans]) if spans else []
             self._vectors = dict(zip(spans, vectors, strict=True))
 
-    def best(self, claim: str, n: int, claim_vector: list[float] | None) -> Support:
-        """The sentence of source ``n`` that best supports ``claim``."""
+    def best(self, claim: str, n: int, claim_vector: list[float] | None, question: str = "") -> Support:
+        """The sentence of source ``n`` that best supports ``claim`` (an answer to ``question``)."""
         best = Support(0, 0, -1.0)
         for i, (start, end, text) in enumerate(self._sentences.get(n, [])):
-            score = lexical_support(claim, text)
+            score = lexical_support(claim, text, question)
             if claim_vector is not None:
                 semantic = max(0.0, sum(a * b for a, b in zip(claim_vector, self._vectors[(n, i)], strict=True)))
                 score = (score + semantic) / 2
@@ -133,7 +141,8 @@ class SupportScorer:
 def cite(draft: str, sources: Sequence[Source], question: str = "", embed: Embed | None = None) -> CheckedAnswer:
     """Check ``draft`` sentence by sentence against ``sources`` (numbered from 1).
 
-    A short claim ("140 [1].") is judged together with the ``question`` it answers. With
+    Only the words a claim adds to the ``question`` count as its content; for the embedding, a
+    short claim ("140 [1].") is read together with the question it answers. With
     ``embed`` the support score averages word overlap and embedding similarity; without, it
     is word overlap alone.
     """
@@ -152,16 +161,15 @@ def cite(draft: str, sources: Sequence[Source], question: str = "", embed: Embed
         if not content_words(claim):  # "Sure." or a bare marker: nothing to check
             text_parts.append(claim)
             continue
-        judged = claim if len(content_words(claim)) >= 4 else f"{question} {claim}"
-        vector = scorer.embed_claim(judged)
+        vector = scorer.embed_claim(claim if len(content_words(claim)) >= 4 else f"{question} {claim}")
         marked = [int(n) for m in MARKER.finditer(raw) for n in m.group(1).split(",")]
         kept = {
             n: support
             for n in dict.fromkeys(marked)
-            if n in by_number and (support := scorer.best(judged, n, vector)).score >= MIN_SUPPORT
+            if n in by_number and (support := scorer.best(claim, n, vector, question)).score >= MIN_SUPPORT
         }
         if not kept:
-            candidates = {n: scorer.best(judged, n, vector) for n in by_number}
+            candidates = {n: scorer.best(claim, n, vector, question) for n in by_number}
             if candidates:
                 n, support = max(candidates.items(), key=lambda item: item[1].score)
                 if support.score >= MIN_SUPPORT:
