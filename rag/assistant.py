@@ -91,7 +91,7 @@ class Assistant:
 
     def retrieve(self, question: str) -> list[Source]:
         """The ``top_k`` chunks closest to ``question``, numbered from 1."""
-        if self.store.count() == 0:
+        if self.store.is_empty():
             raise IndexStateError(
                 f"collection {self.settings.collection!r} in {self.settings.index_dir} is empty: "
                 "index documents first (rag index PATH)"
