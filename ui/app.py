@@ -21,7 +21,7 @@ from rag.answer import REFUSAL, Answer, Citation, Source
 from rag.assistant import Assistant
 from rag.citations import MARKER
 from rag.config import Settings
-from rag.documents import load
+from rag.documents import SUPPORTED_SUFFIXES, load
 from rag.embedding import Embedder
 from rag.errors import DocumentError, RagError
 from rag.llm import REGISTRY, load_llm
@@ -29,7 +29,7 @@ from rag.store import list_collections
 
 log = logging.getLogger(__name__)
 
-UPLOAD_TYPES = [".txt", ".md"]
+UPLOAD_TYPES = sorted(SUPPORTED_SUFFIXES)
 # Chroma's rule for collection names, checked here so that a typo gets a readable message.
 _COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]$")
 
@@ -76,26 +76,42 @@ def build_app(settings: Settings) -> gr.Blocks:
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
-                    label="Chat", height=480, elem_id="chat", feedback_options=None, buttons=["copy"],
+                    label="Chat",
+                    height=480,
+                    elem_id="chat",
+                    feedback_options=None,
+                    buttons=["copy"],
                     placeholder="Ask a question about your documents. Click a [n] marker to see its source.",
                 )
                 question = gr.Textbox(
-                    label="Question", placeholder="Ask a question and press Enter", elem_id="question",
-                    autofocus=True, submit_btn=True,
+                    label="Question",
+                    placeholder="Ask a question and press Enter",
+                    elem_id="question",
+                    autofocus=True,
+                    submit_btn=True,
                 )
                 with gr.Row(equal_height=True):
                     collection = gr.Dropdown(
-                        choices=_collection_names(settings), value=settings.collection, allow_custom_value=True,
-                        label="Collection", info="Pick one, or type a new name and upload into it",
+                        choices=_collection_names(settings),
+                        value=settings.collection,
+                        allow_custom_value=True,
+                        label="Collection",
+                        info="Pick one, or type a new name and upload into it",
                     )
                     files = gr.File(
-                        label="Upload .txt or .md into the collection", file_count="multiple",
-                        file_types=UPLOAD_TYPES, elem_id="upload", height=150,
+                        label="Upload documents (" + ", ".join(UPLOAD_TYPES) + ") into the collection",
+                        file_count="multiple",
+                        file_types=UPLOAD_TYPES,
+                        elem_id="upload",
+                        height=150,
                     )
                 with gr.Accordion("Settings", open=False), gr.Row():
                     top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Number of sources (top_k)")
                     llm = gr.Dropdown(
-                        choices=llm_choices, value=settings.llm, allow_custom_value=True, label="LLM",
+                        choices=llm_choices,
+                        value=settings.llm,
+                        allow_custom_value=True,
+                        label="LLM",
                         info="local:<packaged model>, local:/path/to/model.gguf, openai:MODEL@BASE_URL, "
                         "ollama:MODEL or extractive (no model: quotes the sources)",
                     )
@@ -103,12 +119,14 @@ def build_app(settings: Settings) -> gr.Blocks:
                 gr.Markdown("### Sources")
                 sources = gr.HTML(_render_sources([]), elem_id="sources")
 
-        def chat(text: str, messages: list[dict[str, Any]], done: list[dict[str, Any]], name: str, k: float,
-                 spec: str) -> Iterator[tuple[Any, ...]]:
+        def chat(
+            text: str, messages: list[dict[str, Any]], done: list[dict[str, Any]], name: str, k: float, spec: str
+        ) -> Iterator[tuple[Any, ...]]:
             yield from _chat(settings, text, messages, done, name, k, spec)
 
-        def upload(paths: list[str] | None, messages: list[dict[str, Any]], name: str,
-                   progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 (Gradio's idiom)
+        def upload(
+            paths: list[str] | None, messages: list[dict[str, Any]], name: str, progress: gr.Progress = gr.Progress()
+        ) -> tuple[Any, ...]:  # noqa: B008 (Gradio's idiom)  # noqa: B008 (Gradio injects the progress tracker)
             return _upload(settings, paths, messages, name, progress)
 
         def ask(question: str, collection: str | None = None, top_k: int | None = None) -> str:
@@ -124,17 +142,22 @@ def build_app(settings: Settings) -> gr.Blocks:
                 raise gr.Error(str(exc), print_exception=False) from exc
 
         question.submit(
-            chat, [question, chatbot, turns, collection, top_k, llm], [question, chatbot, turns, sources],
-            api_visibility="private", concurrency_id="answer",
+            chat,
+            [question, chatbot, turns, collection, top_k, llm],
+            [question, chatbot, turns, sources],
+            api_visibility="private",
+            concurrency_id="answer",
         )
         files.upload(
-            upload, [files, chatbot, collection], [files, chatbot, collection], api_visibility="private",
+            upload,
+            [files, chatbot, collection],
+            [files, chatbot, collection],
+            api_visibility="private",
             concurrency_id="index",
         )
         chatbot.clear(lambda: ([], _render_sources([])), None, [turns, sources], api_visibility="private")
         # New collections (uploads, other processes) appear in the list when the page is opened.
-        app.load(lambda: gr.Dropdown(choices=_collection_names(settings)), None, collection,
-                 api_visibility="private")
+        app.load(lambda: gr.Dropdown(choices=_collection_names(settings)), None, collection, api_visibility="private")
         gr.api(ask, api_name="ask", concurrency_id="answer")
     return app
 
@@ -153,8 +176,17 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: s
     app = build_app(settings).queue(default_concurrency_limit=4)
     try:
         app.launch(
-            server_name=host, server_port=port, auth=login, share=False, show_error=False,
-            css=CSS, head=HEAD, ssr_mode=False, pwa=False, mcp_server=False, max_file_size="50mb",
+            server_name=host,
+            server_port=port,
+            auth=login,
+            share=False,
+            show_error=False,
+            css=CSS,
+            head=HEAD,
+            ssr_mode=False,
+            pwa=False,
+            mcp_server=False,
+            max_file_size="50mb",
         )
     except OSError as exc:  # Gradio's message talks about launch(); the user knows --host and --port
         raise RagError(f"cannot serve on {host}:{port} (in use, or not an address of this machine): {exc}") from exc
@@ -186,15 +218,22 @@ def _open(settings: Settings, collection: str | None, top_k: float | None, llm: 
 
 def _collection_names(settings: Settings) -> list[str]:
     try:
-        names = [info.name for info in list_collections(settings.index_dir)]
+        names = [info.name for info in list_collections(settings.index_dir, settings.chroma_url)]
     except RagError:  # a collection built with another embedding model; it cannot be listed or used
         log.warning("cannot list the collections of %s", settings.index_dir, exc_info=True)
         names = []
     return sorted({*names, settings.collection})
 
 
-def _chat(settings: Settings, text: str, messages: list[dict[str, Any]], done: list[dict[str, Any]], name: str,
-          k: float, spec: str) -> Iterator[tuple[Any, ...]]:
+def _chat(
+    settings: Settings,
+    text: str,
+    messages: list[dict[str, Any]],
+    done: list[dict[str, Any]],
+    name: str,
+    k: float,
+    spec: str,
+) -> Iterator[tuple[Any, ...]]:
     """Stream one answer into the chat; yield (question box, chat, turns, sources panel)."""
     question = (text or "").strip()
     if not question:
@@ -227,8 +266,9 @@ def _chat(settings: Settings, text: str, messages: list[dict[str, Any]], done: l
     yield "", messages, done, _render_sources(done)
 
 
-def _upload(settings: Settings, paths: list[str] | None, messages: list[dict[str, Any]], name: str,
-            progress: gr.Progress) -> tuple[Any, ...]:
+def _upload(
+    settings: Settings, paths: list[str] | None, messages: list[dict[str, Any]], name: str, progress: gr.Progress
+) -> tuple[Any, ...]:
     """Copy uploads under the index folder, index them, and report in the chat."""
     if not paths:
         return None, messages, gr.skip()
@@ -258,9 +298,11 @@ def _upload(settings: Settings, paths: list[str] | None, messages: list[dict[str
                 problems.append(f"{target.name}: {skipped.reason}")
         lines = []
         if added:
-            lines.append(html.escape(
-                f"Added {', '.join(added)} to collection {assistant.settings.collection!r} ({chunks} new chunks)."
-            ))
+            lines.append(
+                html.escape(
+                    f"Added {', '.join(added)} to collection {assistant.settings.collection!r} ({chunks} new chunks)."
+                )
+            )
         if problems:
             lines.append(_error_html("Could not add " + "; ".join(problems)))
         content = "<br>".join(lines)
@@ -299,9 +341,10 @@ def _render_sources(done: Sequence[dict[str, Any]]) -> str:
         cited = {c.n for c in answer.citations}
         shown = [s for s in answer.sources if s.n in cited] or answer.sources
         label = "closest passages (no answer found)" if answer.refused or not cited else "cited sources"
-        cards = "".join(
-            _source_card(turn, s, [c for c in answer.citations if c.n == s.n]) for s in shown
-        ) or "<p>No passages.</p>"
+        cards = (
+            "".join(_source_card(turn, s, [c for c in answer.citations if c.n == s.n]) for s in shown)
+            or "<p>No passages.</p>"
+        )
         groups.append(
             f'<details class="turn" id="turn-{turn}"{" open" if turn == len(done) else ""}>'
             f"<summary>{html.escape(item['question'])} <small>({label})</small></summary>{cards}</details>"
@@ -316,7 +359,7 @@ def _source_card(turn: int, source: Source, citations: Sequence[Citation]) -> st
     where += f"chars {chunk.start}–{chunk.end} · relevance {source.score:.2f}"
     return (
         f'<div class="source" id="src-{turn}-{source.n}">'
-        f'<div><b>[{source.n}] {html.escape(Path(chunk.path).name)}</b></div>'
+        f"<div><b>[{source.n}] {html.escape(Path(chunk.path).name)}</b></div>"
         f'<div class="where" title="{html.escape(chunk.path)}">{html.escape(where)}</div>'
         f'<div class="passage">{_highlight(chunk.text, chunk.start, citations)}</div></div>'
     )
