@@ -125,8 +125,8 @@ def build_app(settings: Settings) -> gr.Blocks:
             yield from _chat(settings, text, messages, done, name, k, spec)
 
         def upload(
-            paths: list[str] | None, messages: list[dict[str, Any]], name: str, progress: gr.Progress = gr.Progress()
-        ) -> tuple[Any, ...]:  # noqa: B008 (Gradio's idiom)  # noqa: B008 (Gradio injects the progress tracker)
+            paths: list[str] | None, messages: list[dict[str, Any]], name: str, progress: gr.Progress = gr.Progress()  # noqa: B008 (Gradio injects the tracker)
+        ) -> tuple[Any, ...]:
             return _upload(settings, paths, messages, name, progress)
 
         def ask(question: str, collection: str | None = None, top_k: int | None = None) -> str:
