@@ -42,7 +42,7 @@ class Citation:
     end: int
     quote: str
     score: float
-    """Support of the sentence by the quote, 0..1 (share of the sentence's words found in it)."""
+    """Support of the sentence by the quote, 0..1 (word overlap and embedding similarity; see rag.citations)."""
     sentence: str
     """The answer sentence this citation supports."""
     page: int | None = None
