@@ -21,7 +21,7 @@ from rag.store import CollectionInfo, Store
 
 SYSTEM_PROMPT = (
     "You answer questions using only the numbered sources you are given. "
-    "Answer in one or two short sentences, and put the number of the source you used in "
+    "Answer in one or two complete sentences, and put the number of the source you used in "
     "brackets after each sentence, like this: The sky is blue [1]. "
     f"If the sources do not contain the answer, reply exactly: {REFUSAL}"
 )

@@ -17,7 +17,7 @@ SEED_FACTS = [
     ("What is the name of DeepSeek's founder?", ["Liang Wenfeng"]),
     ("Which city does Fiona Zhou work in?", ["Shenzhen"]),
     ("Which chips did DeepSeek stockpile before the ban?", ["A100"]),
-    ("Who did Chinese social media celebrate as one of the AI heroes?", ["Liang"]),
+    ("Which Chinese AI startup launched an advanced chatbot model?", ["DeepSeek"]),
 ]
 
 
