@@ -21,8 +21,14 @@ from rag import Assistant
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_FILE = SEEDS / "000_959d6777a251aa29.txt"
-CMU_S08 = Path(os.environ.get("RAG_CMU_DIR") or ROOT.parent / "shared/datasets/cmu-qa") / "S08/data"
-"""The 40 CMU Question/Answer articles (shared/ lies beside the repository, in CI as here)."""
+_CMU_CANDIDATES = [
+    os.environ.get("RAG_CMU_DIR"),
+    ROOT.parent / "shared/datasets/cmu-qa",
+    "/work/shared/datasets/cmu-qa",
+]
+CMU_DIR = next((Path(p) for p in _CMU_CANDIDATES if p and Path(p).is_dir()), ROOT.parent / "shared/datasets/cmu-qa")
+CMU_S08 = CMU_DIR / "S08/data"
+"""The 40 CMU Question/Answer articles: $RAG_CMU_DIR, shared/ beside the repository, or /work/shared."""
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.datasets import cmu_articles, default_cmu_dir, load_cmu_s08
+from rag.datasets import cmu_articles, load_cmu_s08
 from rag.documents import load
 from rag.evaluation import (
     RATE_METRICS,
@@ -22,6 +22,8 @@ from rag.evaluation import (
     read_metrics,
     write_cases,
 )
+
+from .conftest import CMU_DIR
 
 FRANCE = "What is the capital of France?"
 CASES = [
@@ -180,11 +182,9 @@ def test_the_seed_question_set_is_well_formed():
     assert all(c.answers and c.gold_sources == ("000_959d6777a251aa29.txt",) for c in cases if c.answerable)
 
 
-CMU = default_cmu_dir() if default_cmu_dir().is_dir() else Path("/work/shared/datasets/cmu-qa")
-needs_cmu = pytest.mark.skipif(not CMU.is_dir(), reason="CMU Q/A dataset not present")
+CMU = CMU_DIR
 
 
-@needs_cmu
 def test_cmu_s08_loader_deduplicates_skips_null_and_reads_non_utf8():
     assert len(cmu_articles(CMU)) == 40
     cases = load_cmu_s08(CMU)
