@@ -115,7 +115,8 @@ class Assistant:
         llm = self.llm  # fail fast on a missing model, before any other work
         started = time.perf_counter()
         question = question.strip()
-        sources = self.retrieve(standalone_query(question, history))
+        query = standalone_query(question, history)  # also what a model-less backend matches sources against
+        sources = self.retrieve(query)
         retrieved = time.perf_counter()
         if not sources or max(s.score for s in sources) < self.settings.min_score:
             yield REFUSAL
@@ -127,7 +128,6 @@ class Assistant:
         messages = build_messages(
             question, sources, history, self.settings.context_window - self.settings.max_tokens, llm.count_tokens
         )
-        query = standalone_query(question, history)  # what a model-less backend matches the sources against
         for piece in llm.stream_chat(messages, self.settings.max_tokens, question=query, sources=sources):
             first_token = first_token or time.perf_counter()
             pieces.append(piece)
