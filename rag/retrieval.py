@@ -27,7 +27,7 @@ RRF_K = 1
 Cormack et al. use 60; a small constant trusts the top ranks more, which measured better on
 CMU S08 (``rag eval cmu-s08 --retrieval-only --all-modes``; see evals/README.md).
 """
-KEYWORD_WEIGHT = 2.5
+KEYWORD_WEIGHT = 2.0
 """Weight of the BM25 ranking against the vector ranking (1.0) in hybrid fusion, calibrated on CMU S08."""
 CANDIDATES_PER_SOURCE = 3
 """Each retriever proposes ``top_k * CANDIDATES_PER_SOURCE`` candidates before fusion."""
