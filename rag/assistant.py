@@ -21,8 +21,8 @@ from rag.store import CollectionInfo, Store
 
 SYSTEM_PROMPT = (
     "You answer questions using only the numbered sources you are given. "
-    "Answer in one or two complete sentences, and put the number of the source you used in "
-    "brackets after each sentence, like this: The sky is blue [1]. "
+    "Answer in one or two complete sentences taken from the sources, and put the number of the source "
+    "you used in square brackets at the end of each sentence, for example [2]. "
     f"If the sources do not contain the answer, reply exactly: {REFUSAL}"
 )
 """Instructions given to the LLM before the sources."""

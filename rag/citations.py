@@ -25,7 +25,12 @@ _WRAPPED_MARKERS = re.compile(r"\((?:sources?:?\s*)?((?:\[\d+\][\s,]*)+)\)", re.
 # "... 140 people. [1]" -> "... 140 people [1]."
 _TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
 _WORD = re.compile(r"\w+")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A number, with the currency it is an amount of: "$10,000", "10,000 dollars".
+_NUMBER = re.compile(
+    r"(?P<symbol>[$€£¥])?\s?(?P<number>\d+(?:[.,]\d+)*)(?:\s?(?:million|billion|thousand))?"
+    r"(?:\s?(?P<word>dollars?|euros?|pounds?|yuan|usd))?",
+    re.IGNORECASE,
+)
 # Words too common to count as evidence.
 STOPWORDS = frozenset(
     "a an and are as at be been but by did do does for from had has have he her his how i in is it its "
@@ -35,6 +40,15 @@ STOPWORDS = frozenset(
 )
 MIN_SUPPORT = 0.5
 """Support a source needs to keep a citation, or to get one added (calibrated on evals/seeds.jsonl)."""
+MIN_WORDS = 0.6
+"""Share of a claim's content words its quote must contain, unless the quote is a paraphrase.
+
+Averaging alone lets a fairly similar sentence make up for missing words: "DeepSeek is
+headquartered in Shenzhen, China" is close to a sentence about DeepSeek and China that says
+neither "headquartered" nor "Shenzhen" (calibrated on evals/seeds.jsonl).
+"""
+PARAPHRASE = 0.8
+"""Embedding similarity at which a quote says the same as the claim in other words."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,15 @@ class Support:
     start: int
     end: int
     score: float
+    words: float = 1.0
+    """Share of all the claim's content words in the sentence, question words included."""
+    similarity: float = 0.0
+    """Cosine similarity of the claim's and the sentence's embeddings (0 without embeddings)."""
+
+    @property
+    def enough(self) -> bool:
+        """Whether the sentence supports the claim well enough to be cited for it."""
+        return self.score >= MIN_SUPPORT and (self.words >= MIN_WORDS or self.similarity >= PARAPHRASE)
 
 
 @dataclass(frozen=True)
@@ -73,12 +96,22 @@ def _stem(word: str) -> str:
 
 
 def numbers(text: str) -> set[str]:
-    """Numbers written in ``text``, without thousands separators.
+    """Numbers written in ``text``, without thousands separators; an amount of money also as ``$N``.
+
+    A claim's "$10,000" then needs an amount of money in the evidence, a bare "10,000" does not.
 
     >>> sorted(numbers("2,000 chips and 10.5 billion, in 2023"))
     ['10.5', '2000', '2023']
+    >>> sorted(numbers("$10,000 or 5 million dollars"))
+    ['$10000', '$5', '10000', '5']
     """
-    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+    found = set()
+    for match in _NUMBER.finditer(text):
+        number = match["number"].replace(",", "")
+        found.add(number)
+        if match["symbol"] or match["word"]:
+            found.add("$" + number)
+    return found
 
 
 def lexical_support(claim: str, evidence: str, question: str = "") -> float:
@@ -123,14 +156,16 @@ class SupportScorer:
 
     def best(self, claim: str, n: int, claim_vector: list[float] | None, question: str = "") -> Support:
         """The sentence of source ``n`` that best supports ``claim`` (an answer to ``question``)."""
-        best = Support(0, 0, -1.0)
+        best = Support(0, 0, -1.0, 0.0)
         for i, (start, end, text) in enumerate(self._sentences.get(n, [])):
             score = lexical_support(claim, text, question)
+            words, similarity = lexical_support(claim, text), 0.0
             if claim_vector is not None:
-                semantic = max(0.0, sum(a * b for a, b in zip(claim_vector, self._vectors[(n, i)], strict=True)))
-                score = (score + semantic) / 2
-            if score > best.score:
-                best = Support(start, end, round(score, 3))
+                similarity = max(0.0, sum(a * b for a, b in zip(claim_vector, self._vectors[(n, i)], strict=True)))
+                score = (score + similarity) / 2
+            support = Support(start, end, round(score, 3), round(words, 3), round(similarity, 3))
+            if (support.enough, support.score) > (best.enough, best.score):
+                best = support
         return best
 
     def embed_claim(self, claim: str) -> list[float] | None:
@@ -166,13 +201,13 @@ def cite(draft: str, sources: Sequence[Source], question: str = "", embed: Embed
         kept = {
             n: support
             for n in dict.fromkeys(marked)
-            if n in by_number and (support := scorer.best(claim, n, vector, question)).score >= MIN_SUPPORT
+            if n in by_number and (support := scorer.best(claim, n, vector, question)).enough
         }
         if not kept:
             candidates = {n: scorer.best(claim, n, vector, question) for n in by_number}
             if candidates:
-                n, support = max(candidates.items(), key=lambda item: item[1].score)
-                if support.score >= MIN_SUPPORT:
+                n, support = max(candidates.items(), key=lambda item: (item[1].enough, item[1].score))
+                if support.enough:
                     kept = {n: support}
         if not kept:
             unsupported.append(claim)

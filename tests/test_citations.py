@@ -70,3 +70,23 @@ def test_embeddings_support_a_paraphrase():
     assert cite(paraphrase, _sources()).citations == []  # few shared words
     checked = cite(paraphrase, _sources(), embed=Embedder.default().embed_documents)
     assert [c.quote for c in checked.citations] == ["DeepSeek's team consists of around 140 individuals."]
+
+
+def test_similar_sentence_does_not_make_up_for_missing_answer_words():
+    text = "The recent emergence of DeepSeek, a new AI model from China, has shifted perceptions."
+    source = Source(1, Chunk("c", "/docs/c.txt", text, 0, len(text), "2" * 64), 0.7)
+    checked = cite(
+        "DeepSeek is headquartered in Shenzhen, China [1].",
+        [source],
+        "Where is DeepSeek headquartered?",
+        embed=Embedder.default().embed_documents,
+    )
+    assert checked.citations == [] and checked.unsupported == ["DeepSeek is headquartered in Shenzhen, China."]
+
+
+def test_an_amount_of_money_needs_money_in_the_source():
+    evidence = "DeepSeek stockpiled 10,000 chips."
+    assert lexical_support("It stockpiled $10,000 chips", evidence) < lexical_support(
+        "It stockpiled 10,000 chips", evidence
+    )
+    assert lexical_support("It stockpiled 10,000 chips", "DeepSeek stockpiled $10,000 of chips.") == 1.0
