@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag import metrics
+from rag.answer import Citation
 from rag.config import Settings
 
 if TYPE_CHECKING:
@@ -146,17 +147,10 @@ class RetrievedSource:
 
 
 @dataclass(frozen=True)
-class CheckedCitation:
+class CheckedCitation(Citation):
     """A citation of the answer and whether it counts as correct (:func:`rag.metrics.citation_ok`)."""
 
-    n: int
-    path: str
-    start: int
-    end: int
-    quote: str
-    score: float
-    sentence: str
-    ok: bool
+    ok: bool = False
 
 
 @dataclass(frozen=True)
@@ -221,9 +215,7 @@ def score_case(case: EvalCase, sources: Sequence[Source], answer: Answer | None,
         return CaseResult(case, None, None, retrieved, [], rank, scores, problems, round(latency, 3))
 
     checked = [
-        CheckedCitation(
-            c.n, c.path, c.start, c.end, c.quote, c.score, c.sentence, metrics.citation_ok(c.path, c.score, gold)
-        )
+        CheckedCitation(**dataclasses.asdict(c), ok=metrics.citation_ok(c.path, c.score, gold))
         for c in answer.citations
     ]
     prediction = "" if answer.refused else metrics.strip_markers(answer.text)
