@@ -12,8 +12,8 @@ import pytest
 
 from ..conftest import ROOT
 
-# Below the figures measured on 2 cores (evals/README.md); the targets are 0.9 for each.
-THRESHOLDS = {"contains": 0.75, "refusal_accuracy": 0.8, "citation_precision": 0.9}
+# The targets; measured: contains 0.943, refusal accuracy 0.956, citation precision 1.0 (evals/README.md).
+THRESHOLDS = {"contains": 0.9, "refusal_accuracy": 0.9, "citation_precision": 0.9}
 
 
 @pytest.mark.slow
