@@ -31,9 +31,11 @@ chat: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The same checks as .pre-commit-config.yaml; .ci/run runs them before the tests.
 lint: $(STAMP)
-	$(BIN)/ruff check rag ui tests
-	$(BIN)/mypy rag
+	$(BIN)/ruff check rag ui tests benchmarks evals
+	$(BIN)/ruff format --check rag ui tests benchmarks evals
+	$(BIN)/mypy rag ui
 
 clean:
 	rm -rf $(VENV) index

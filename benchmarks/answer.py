@@ -57,8 +57,8 @@ def run_rag(spec: str, limit: int) -> dict[str, Any]:
     import llama_cpp
 
     from rag import Answer, Assistant
-    from rag.assistant import build_messages
-    from rag.llm import LocalLLM, physical_cores
+    from rag.llm.local import LocalLLM, physical_cores
+    from rag.prompt import build_messages
 
     index_dir = Path(tempfile.mkdtemp(prefix="bench-index-"))
     assistant = Assistant.open(index_dir=index_dir, llm=spec)
@@ -175,7 +175,7 @@ def run_llama_index(spec: str, limit: int) -> dict[str, Any]:
     from llama_index.llms.llama_cpp import LlamaCPP
 
     from rag.config import Settings
-    from rag.llm import model_path, physical_cores
+    from rag.llm.local import model_path, physical_cores
 
     settings = Settings(llm=spec)
     path = model_path(spec.partition(":")[2], settings.cache_dir)

@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.chunking import chunk_source, embedding_text  # noqa: E402
 from rag.config import Settings  # noqa: E402
-from rag.documents import discover, open_source  # noqa: E402
 from rag.embedding import Embedder  # noqa: E402
-from rag.indexing import index_paths  # noqa: E402
+from rag.ingest.chunking import chunk_source, embedding_text  # noqa: E402
+from rag.ingest.files import discover, open_source  # noqa: E402
+from rag.ingest.indexing import index_paths  # noqa: E402
 from rag.store import Store  # noqa: E402
 
 

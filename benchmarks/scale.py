@@ -31,9 +31,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.chunking import Chunk, sentences  # noqa: E402
-from rag.documents import discover, load  # noqa: E402
 from rag.embedding import Embedder  # noqa: E402
+from rag.ingest.chunking import Chunk, sentences  # noqa: E402
+from rag.ingest.files import discover, load  # noqa: E402
 from rag.store import Store  # noqa: E402
 
 WRITE_BATCH = 1000

@@ -15,9 +15,9 @@ import random
 import statistics
 from pathlib import Path
 
-from rag import metrics
 from rag.embedding import Embedder
-from rag.evaluation import load_cases
+from rag.evaluation import metrics
+from rag.evaluation.runner import load_cases
 from rag.retrieval import KeywordIndex, reciprocal_rank_fusion
 from rag.store import Store
 

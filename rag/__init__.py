@@ -9,15 +9,36 @@ Names are imported lazily so that ``rag --help`` stays fast.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any
+
+# Offline and quiet everywhere: set before any hub-aware library loads, which is after this package.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 if TYPE_CHECKING:
     from rag.answer import Answer, Citation, Source, Timings
     from rag.assistant import Assistant
     from rag.config import Settings
     from rag.errors import RagError
+    from rag.ingest.indexing import IndexResult
+    from rag.retrieval import RetrievalMode
 
-__all__ = ["Answer", "Assistant", "Citation", "RagError", "Settings", "Source", "Timings"]
+__all__ = [
+    "Answer",
+    "Assistant",
+    "Citation",
+    "IndexResult",
+    "RagError",
+    "RetrievalMode",
+    "Settings",
+    "Source",
+    "Timings",
+]
 
 _HOMES = {
     "Answer": "rag.answer",
@@ -27,6 +48,8 @@ _HOMES = {
     "Assistant": "rag.assistant",
     "Settings": "rag.config",
     "RagError": "rag.errors",
+    "IndexResult": "rag.ingest.indexing",
+    "RetrievalMode": "rag.retrieval",
 }
 
 

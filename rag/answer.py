@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from rag.chunking import Chunk
+from rag.ingest.chunking import Chunk
 
 REFUSAL = "I can't find that in the documents."
 

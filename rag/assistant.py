@@ -5,27 +5,19 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from rag.answer import REFUSAL, Answer, Source, Timings
-from rag.budget import MESSAGE_TOKENS, fit_sources, source_label
-from rag.citations import MARKER, cite, content_words
+from rag.citations import cite, content_words
 from rag.config import Settings
 from rag.embedding import Embedder
 from rag.errors import IndexStateError
-from rag.indexing import IndexReport, index_paths
-from rag.llm import LLM, Message, approx_tokens, load_llm
+from rag.ingest.indexing import IndexResult, index_paths
+from rag.llm import LLM, load_llm
+from rag.prompt import Turn, build_messages, standalone_query
 from rag.retrieval import Retriever
 from rag.store import CollectionInfo, Store
-
-SYSTEM_PROMPT = (
-    "You answer questions using only the numbered sources you are given. "
-    "Answer in one or two complete sentences taken from the sources, and put the number of the source "
-    "you used in square brackets at the end of each sentence, for example [2]. "
-    f"If the sources do not contain the answer, reply exactly: {REFUSAL}"
-)
-"""Instructions given to the LLM before the sources."""
 
 # The LLM's own ways of saying the sources lack the answer.
 _REFUSAL_PATTERN = re.compile(
@@ -33,11 +25,6 @@ _REFUSAL_PATTERN = re.compile(
     r"|(?:do|does)(?:n't|n’t| not) (?:contain|mention|say|provide)",
     re.IGNORECASE,
 )
-HISTORY_TURNS = 3
-"""Earlier question/answer pairs given to the LLM in a conversation."""
-
-Turn = tuple[str, str]
-"""An earlier (question, answer) pair of the conversation."""
 
 
 class Assistant:
@@ -79,7 +66,7 @@ class Assistant:
             self._llm = load_llm(self.settings)
         return self._llm
 
-    def add(self, paths: Iterable[str | os.PathLike[str]], progress: bool = False) -> IndexReport:
+    def add(self, paths: Iterable[str | os.PathLike[str]], progress: bool = False) -> IndexResult:
         """Index files and folders; unchanged files are skipped, unreadable ones reported."""
         report = index_paths(paths, self.store, self.settings, progress=progress)
         self.retriever.refresh()
@@ -144,54 +131,6 @@ class Assistant:
             yield Answer(question, REFUSAL, [], sources, True, timings, unsupported=checked.unsupported)
             return
         yield Answer(question, checked.text, checked.citations, sources, False, timings, checked.unsupported)
-
-
-# Words that point back into the conversation ("What did he say?", "How many of them?").
-_REFERRING = re.compile(
-    r"\b(he|she|it|they|him|her|them|his|hers|its|their|theirs|this|that|these|those|there|then)\b", re.IGNORECASE
-)
-
-
-def standalone_query(question: str, history: Sequence[Turn] = ()) -> str:
-    """The retrieval query for ``question``: a follow-up that refers back carries the previous question.
-
-    Embedding and keyword search then see what "he" or "it" stands for, without an extra LLM call.
-
-    >>> standalone_query("What did he say about the chip ban?", [("Who founded DeepSeek?", "Liang Wenfeng.")])
-    'Who founded DeepSeek? Liang Wenfeng. What did he say about the chip ban?'
-    >>> standalone_query("Who founded DeepSeek?", [("What is the capital of France?", "Paris.")])
-    'Who founded DeepSeek?'
-    """
-    if not history or not _REFERRING.search(question):
-        return question
-    earlier_question, earlier_answer = history[-1]
-    return f"{earlier_question} {earlier_answer if earlier_answer != REFUSAL else ''} {question}".replace("  ", " ")
-
-
-def build_messages(
-    question: str,
-    sources: Sequence[Source],
-    history: Sequence[Turn] = (),
-    budget: int | None = None,
-    count_tokens: Callable[[str], int] = approx_tokens,
-) -> list[Message]:
-    """The chat prompt: instructions, earlier turns, then numbered sources and the question.
-
-    This order keeps the prompt's start stable across a conversation, so llama.cpp reuses its cache
-    for it. With a ``budget`` (tokens for the whole prompt), sources are cut to fit (see :func:`fit_sources`).
-    """
-    messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT}]
-    for earlier_question, earlier_answer in list(history)[-HISTORY_TURNS:]:
-        messages.append({"role": "user", "content": earlier_question})
-        # Old markers point at old sources; they would mislead the model about the new ones.
-        messages.append({"role": "assistant", "content": MARKER.sub("", earlier_answer)})
-    if budget is not None:
-        frame = f"Sources:\n\n\nQuestion: {question}"
-        fixed = sum(count_tokens(m["content"]) + MESSAGE_TOKENS for m in messages) + count_tokens(frame)
-        sources = fit_sources(sources, budget - fixed - MESSAGE_TOKENS, count_tokens)
-    numbered = "\n\n".join(source_label(s) for s in sources)
-    messages.append({"role": "user", "content": f"Sources:\n{numbered}\n\nQuestion: {question}"})
-    return messages
 
 
 def _timings(started: float, retrieved: float, first_token: float = 0.0) -> Timings:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.answer import Citation, Source
-from rag.chunking import sentences
+from rag.ingest.chunking import sentences
 
 Embed = Callable[[list[str]], list[list[float]]]
 """Texts -> unit-length embedding vectors."""

@@ -15,13 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# Offline and quiet everywhere: these must be set before any hub-aware library loads.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from rag.retrieval import RetrievalMode
 
 
 def _default_cache_dir() -> Path:
@@ -55,7 +49,7 @@ class Settings:
     """Target chunk length in characters (all-MiniLM-L6-v2 reads about 256 tokens)."""
     chunk_overlap: int = 200
     """Characters of trailing context repeated at the start of the next chunk."""
-    retrieval: str = "hybrid"
+    retrieval: RetrievalMode = RetrievalMode.HYBRID
     """How sources are found: ``vector``, ``keyword`` (BM25) or ``hybrid`` (both, fused)."""
     min_score: float = 0.25
     """Best-source cosine similarity below which the assistant refuses without asking the LLM."""
@@ -97,6 +91,8 @@ def _coerce(cls: type[Settings], name: str, value: Any) -> Any:
             return int(value)
         if kind == "float":
             return float(value)
+        if kind == "RetrievalMode":
+            return RetrievalMode(value)
     except ValueError as exc:
         raise ValueError(f"setting {name}: {value!r} is not a valid {kind}") from exc
     return str(value)

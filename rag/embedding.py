@@ -6,7 +6,6 @@ import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import rag.config  # noqa: F401  (sets the offline environment before the model libraries load)
 from rag.errors import ModelError
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from rag.chunking import Chunk
 from rag.embedding import Embedder
+from rag.ingest.chunking import Chunk
 from rag.store import Store
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,19 @@ CANDIDATES_PER_SOURCE = 3
 
 
 class RetrievalMode(StrEnum):
-    """How sources are found."""
+    """How sources are found; each mode's rankings are listed in :data:`RANKERS`."""
 
     VECTOR = "vector"
     KEYWORD = "keyword"
     HYBRID = "hybrid"
+
+
+RANKERS: dict[RetrievalMode, tuple[tuple[str, float], ...]] = {
+    RetrievalMode.VECTOR: (("vector", 1.0),),
+    RetrievalMode.KEYWORD: (("keyword", 1.0),),
+    RetrievalMode.HYBRID: (("vector", 1.0), ("keyword", KEYWORD_WEIGHT)),
+}
+"""Per mode, the rankings fused and their weights; ``"NAME"`` is the method ``Retriever._NAME_ranking``."""
 
 
 def reciprocal_rank_fusion(
@@ -135,22 +143,23 @@ class Retriever:
 
     def refresh(self) -> None:
         """Bring the keyword index up to date with the collection (after indexing)."""
-        if self.mode is not RetrievalMode.VECTOR:
+        if any(ranker == "keyword" for ranker, _ in RANKERS[self.mode]):
             self._keyword = KeywordIndex.open(self.store, self._keyword_dir)
 
     def retrieve(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         """The ``k`` best chunks for ``query`` with their cosine similarity to it, best first."""
         embedding = Embedder.default().embed_query(query)
-        pool = k * CANDIDATES_PER_SOURCE if self.mode is RetrievalMode.HYBRID else k
-        rankings, weights = [], []
-        if self.mode is not RetrievalMode.KEYWORD:
-            rankings.append([chunk.id for chunk, _ in self.store.query(embedding, pool)])
-            weights.append(1.0)
-        if self.mode is not RetrievalMode.VECTOR:
-            # Another process may have changed a shared collection: a changed size means a stale index.
-            if self._keyword is None or self._keyword.size != self.store.count():
-                self.refresh()
-            rankings.append(self._keyword.search(query, pool) if self._keyword else [])
-            weights.append(KEYWORD_WEIGHT)
-        ids = reciprocal_rank_fusion(rankings, weights)[:k]
+        rankers = RANKERS[self.mode]
+        pool = k * CANDIDATES_PER_SOURCE if len(rankers) > 1 else k
+        rankings = [getattr(self, f"_{ranker}_ranking")(query, embedding, pool) for ranker, _ in rankers]
+        ids = reciprocal_rank_fusion(rankings, [weight for _, weight in rankers])[:k]
         return self.store.similarities(ids, embedding)
+
+    def _vector_ranking(self, query: str, embedding: list[float], pool: int) -> list[str]:
+        return [chunk.id for chunk, _ in self.store.query(embedding, pool)]
+
+    def _keyword_ranking(self, query: str, embedding: list[float], pool: int) -> list[str]:
+        # Another process may have changed a shared collection: a changed size means a stale index.
+        if self._keyword is None or self._keyword.size != self.store.count():
+            self._keyword = KeywordIndex.open(self.store, self._keyword_dir)
+        return self._keyword.search(query, pool) if self._keyword else []

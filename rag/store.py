@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from rag.chunking import Chunk
 from rag.embedding import EMBED_MODEL_NAME
 from rag.errors import IndexStateError
+from rag.ingest.chunking import Chunk
 
 _PAGE = 5000  # rows per Chroma read
 

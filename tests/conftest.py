@@ -17,18 +17,7 @@ from typing import Any
 import pytest
 
 from rag import Assistant
-
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
-SEED_FILE = SEEDS / "000_959d6777a251aa29.txt"
-_CMU_CANDIDATES = [
-    os.environ.get("RAG_CMU_DIR"),
-    ROOT.parent / "shared/datasets/cmu-qa",
-    "/work/shared/datasets/cmu-qa",
-]
-CMU_DIR = next((Path(p) for p in _CMU_CANDIDATES if p and Path(p).is_dir()), ROOT.parent / "shared/datasets/cmu-qa")
-CMU_S08 = CMU_DIR / "S08/data"
-"""The 40 CMU Question/Answer articles: $RAG_CMU_DIR, shared/ beside the repository, or /work/shared."""
+from tests.support import SEEDS
 
 
 @pytest.fixture(scope="session")
@@ -96,3 +85,18 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
     name = f"t-{uuid.uuid4().hex[:12]}"
     url = request.getfixturevalue("chroma_server") if request.param == "server" else ""
     return {"index_dir": tmp_path / "index", "collection": name, "chroma_url": url}
+
+
+SERVER_FIXTURES = frozenset({"chroma_server", "openai_server", "server", "empty_server"})
+"""Fixtures that start a server process: tests using them are marked ``server``."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with what it needs, from the fixtures it uses: ``-m "not server and not browser"``
+    then selects the tests that run with the library alone."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SERVER_FIXTURES or "[server]" in item.name:
+            item.add_marker(pytest.mark.server)
+        if "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)

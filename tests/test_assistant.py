@@ -1,35 +1,10 @@
 """The library API end to end: real index, real embedding model, real LLMs."""
 
-from pathlib import Path
-
 import pytest
 
 from rag import Answer, Assistant
 from rag.answer import REFUSAL
-
-from .conftest import SEED_FILE
-
-SEED_TEXT = SEED_FILE.read_text(encoding="utf-8")
-
-# (question, words the answer must contain): facts stated once in the seed.
-SEED_FACTS = [
-    ("What is the size of DeepSeek's team?", ["140"]),
-    ("What is the name of DeepSeek's founder?", ["Liang Wenfeng"]),
-    ("Which city does Fiona Zhou work in?", ["Shenzhen"]),
-    ("Which chips did DeepSeek stockpile before the ban?", ["A100"]),
-    ("Which Chinese AI startup launched an advanced chatbot model?", ["DeepSeek"]),
-]
-
-
-def assert_cites_seed(answer: Answer) -> None:
-    """At least one citation points into the seed file, and its quote is really there."""
-    assert not answer.refused, answer.text
-    seed_citations = [c for c in answer.citations if Path(c.path).name == SEED_FILE.name]
-    assert seed_citations, f"no citation of the seed in {answer.text!r}"
-    for citation in seed_citations:
-        assert SEED_TEXT[citation.start : citation.end] == citation.quote
-        assert f"[{citation.n}]" in answer.text
-        assert answer.sources[citation.n - 1].chunk.path == citation.path
+from tests.support import SEED_FACTS, SEED_FILE, assert_cites_seed
 
 
 @pytest.mark.parametrize(("question", "facts"), SEED_FACTS)

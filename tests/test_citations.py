@@ -1,7 +1,7 @@
 from rag.answer import Source
-from rag.chunking import Chunk
 from rag.citations import cite, lexical_support
 from rag.embedding import Embedder
+from rag.ingest.chunking import Chunk
 
 TEXT = "Intro line. DeepSeek's team consists of around 140 individuals. Liang Wenfeng founded it."
 

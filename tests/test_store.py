@@ -8,15 +8,14 @@ from typing import Any
 import pytest
 
 from rag import Assistant
-from rag.chunking import chunk_source, embedding_text
 from rag.config import Settings
-from rag.documents import open_source
 from rag.embedding import EMBED_MODEL_NAME, Embedder
 from rag.errors import IndexStateError
-from rag.indexing import chunking_key, index_paths
+from rag.ingest.chunking import chunk_source, embedding_text
+from rag.ingest.files import open_source
+from rag.ingest.indexing import chunking_key, index_paths
 from rag.store import Store, delete_collection, list_collections, open_client
-
-from .conftest import CMU_S08
+from tests.support import CMU_S08
 
 
 def _store(backend: dict[str, Any], name: str | None = None) -> Store:

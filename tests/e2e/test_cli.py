@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..conftest import SEED_FILE
+from tests.support import SEED_FILE
 
 RAG = [sys.executable, "-m", "rag.cli"]
 

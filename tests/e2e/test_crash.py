@@ -11,8 +11,7 @@ import time
 from pathlib import Path
 
 from rag.store import Store
-
-from ..conftest import CMU_S08, ROOT
+from tests.support import CMU_S08, ROOT
 
 ENV = {**os.environ, "RAG_CHUNK_SIZE": "500", "RAG_CHUNK_OVERLAP": "100"}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import ROOT
+from tests.support import ROOT
 
 # The targets; measured: contains 0.943, refusal accuracy 0.956, citation precision 1.0 (evals/README.md).
 THRESHOLDS = {"contains": 0.9, "refusal_accuracy": 0.9, "citation_precision": 0.9}

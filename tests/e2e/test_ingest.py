@@ -7,8 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..conftest import CMU_S08, ROOT
-from ..samples import encrypt_pdf, make_docx, make_pdf
+from tests.support import CMU_S08, ROOT, encrypt_pdf, make_docx, make_pdf
 
 RAG = [sys.executable, "-m", "rag.cli"]
 
@@ -100,7 +99,7 @@ import resource, sys, tracemalloc
 from pathlib import Path
 from rag.config import Settings
 from rag.embedding import Embedder
-from rag.indexing import index_paths
+from rag.ingest.indexing import index_paths
 from rag.store import Store
 
 store = Store.open(Path(sys.argv[2]), "big")

@@ -23,8 +23,8 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError, AuthenticationError
 
 from rag import Assistant
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SEED_NAME = "000_959d6777a251aa29.txt"
 RAG = Path(sys.executable).parent / "rag"  # the console script, as a user runs it
 CHROMIUM = Path("/usr/bin/chromium")

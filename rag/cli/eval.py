@@ -1,0 +1,188 @@
+"""``rag eval``: run a question set (or the CMU S08 set), print the metrics, write the report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rag.config import Settings
+from rag.evaluation.cases import EvalCase, load_cases
+from rag.evaluation.runner import (
+    DEFAULT_OUT_DIR,
+    EvalReport,
+    MetricChange,
+    compare_metrics,
+    evaluate,
+    failed_thresholds,
+    parse_threshold,
+    read_metrics,
+    write_report,
+)
+from rag.evaluation.scoring import LATENCY_METRICS, CaseResult, aggregate
+from rag.retrieval import RetrievalMode
+
+RETRIEVAL_ONLY_TOP_K = 10
+"""Sources retrieved in ``--retrieval-only`` mode unless ``--top-k`` is given, so nDCG@10 sees 10 ranks."""
+
+
+def add_eval_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """Add the ``eval`` sub-command to ``commands`` (argparse sub-parsers) and return its parser."""
+    description = "Score answers, citations, refusals and retrieval on a question set (JSON lines)."
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "eval",
+        help=description,
+        description=description,
+        parents=parents,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  rag index seeds && rag eval evals/seeds.jsonl --llm local:qwen2.5-1.5b\n"
+        "  rag eval cmu-s08 --retrieval-only --min hit@5=0.6\n"
+        "  rag eval evals/seeds.jsonl --compare evals/reports/seeds-20250101-120000.json",
+    )
+    parser.add_argument("file", metavar="FILE", help="question file (.jsonl), or cmu-s08 to build and index that set")
+    parser.add_argument(
+        "--all-modes",
+        action="store_true",
+        help="run vector, keyword and hybrid retrieval one after another and print them side by side",
+    )
+    parser.add_argument(
+        "--retrieval-only",
+        action="store_true",
+        help=f"no LLM: score retrieval only (top-k {RETRIEVAL_ONLY_TOP_K} unless --top-k)",
+    )
+    parser.add_argument("--compare", metavar="OLD.json", help="print each metric's change against an earlier report")
+    parser.add_argument(
+        "--min",
+        metavar="METRIC=VALUE",
+        type=parse_threshold,
+        action="append",
+        default=[],
+        help="exit 1 when METRIC is below VALUE (repeatable), e.g. --min hit@5=0.8",
+    )
+    parser.add_argument("--name", help="report name (default: the question file's name)")
+    parser.add_argument("--out-dir", default=str(DEFAULT_OUT_DIR), help=f"report folder (default: {DEFAULT_OUT_DIR})")
+    parser.add_argument("--limit", type=int, help="only the first N questions")
+    parser.add_argument("--cmu-dir", help="CMU Q/A dataset folder for cmu-s08 (env RAG_CMU_DIR)")
+    return parser
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """Run ``rag eval``; returns 1 when a ``--min`` threshold is missed."""
+    from rich.console import Console
+
+    from rag.assistant import Assistant
+
+    console = Console()
+    dataset = Path(args.file)
+    if args.file == "cmu-s08" and not dataset.exists():
+        from rag.evaluation.datasets import CMU_S08_COLLECTION, default_cmu_dir, prepare_cmu_s08
+
+        if getattr(args, "collection", None) is None:
+            settings = settings.replace(collection=CMU_S08_COLLECTION)
+        dataset = Path("evals/cmu-s08.jsonl")
+        cmu_dir = Path(args.cmu_dir) if args.cmu_dir else default_cmu_dir()
+        index_report = prepare_cmu_s08(Assistant.open(settings=settings), cmu_dir, dataset)
+        print(f"cmu-s08: {dataset} written; {index_report.summary()}", file=sys.stderr)
+    if args.retrieval_only and getattr(args, "top_k", None) is None:
+        settings = settings.replace(top_k=RETRIEVAL_ONLY_TOP_K)
+    cases = load_cases(dataset)[: args.limit]
+    earlier = read_metrics(args.compare) if args.compare else None  # fail before the long run, not after
+    modes = list(RetrievalMode) if args.all_modes else [settings.retrieval]
+    reports = [_run(replace(settings, retrieval=mode), dataset, cases, args, console) for mode in modes]
+    report = reports[-1]
+    if len(reports) > 1:
+        print_side_by_side(reports, console)
+    if earlier:
+        print_comparison(compare_metrics(earlier[1], report.metrics), console, earlier[0])
+    failures = failed_thresholds(report.metrics, dict(args.min))
+    for failure in failures:
+        print(f"rag eval: below threshold: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _run(
+    settings: Settings, dataset: Path, cases: Sequence[EvalCase], args: argparse.Namespace, console: Any
+) -> EvalReport:
+    """Evaluate ``cases`` with ``settings``, write the reports and print the metrics."""
+    from rag.assistant import Assistant
+
+    def progress(number: int, result: CaseResult) -> None:
+        if not args.retrieval_only:
+            status = "; ".join(result.problems) or "ok"
+            print(f"[{number}/{len(cases)}] {result.case.id} {result.latency:.1f}s {status}", file=sys.stderr)
+
+    results = evaluate(Assistant.open(settings=settings), cases, args.retrieval_only, progress)
+    config = {
+        "dataset": str(dataset),
+        "questions": len(results),
+        "collection": settings.collection,
+        "index_dir": str(settings.index_dir),
+        "llm": None if args.retrieval_only else settings.llm,
+        "top_k": settings.top_k,
+        "retrieval": settings.retrieval,
+        "retrieval_only": bool(args.retrieval_only),
+    }
+    name = (args.name or dataset.stem) + (f"-{settings.retrieval}" if args.all_modes else "")
+    report = EvalReport(name, datetime.now().isoformat(timespec="seconds"), config, aggregate(results), results)
+    json_path, html_path = write_report(report, args.out_dir)
+    print_metrics(report, console)
+    console.print(f"report: {json_path}\nreport: {html_path}", soft_wrap=True)
+    return report
+
+
+def print_side_by_side(reports: Sequence[EvalReport], console: Any) -> None:
+    """One column per retrieval mode, so a reader sees what each mode buys."""
+    from rich.table import Table
+
+    table = Table(title="retrieval modes side by side")
+    table.add_column("metric")
+    for report in reports:
+        table.add_column(str(report.config["retrieval"]), justify="right")
+    for name in reports[-1].metrics:
+        values = [r.metrics.get(name) for r in reports]
+        unit = "s" if name in LATENCY_METRICS else ""
+        table.add_row(name, *("-" if v is None else f"{v:.3f}{unit}" for v in values))
+    console.print(table)
+
+
+def print_metrics(report: EvalReport, console: Any) -> None:
+    """The metrics as a terminal table."""
+    from rich.table import Table
+
+    config = report.config
+    model = "retrieval only" if config.get("retrieval_only") else config.get("llm")
+    console.print(
+        f"{report.name}: {config.get('questions')} questions, {model}, "
+        f"{config.get('retrieval')} retrieval, top-{config.get('top_k')}"
+    )
+    table = Table()
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in report.metrics.items():
+        table.add_row(name, f"{value:.2f}s" if name in LATENCY_METRICS else f"{value:.3f}")
+    console.print(table)
+    troubled = sum(1 for r in report.results if r.problems)
+    console.print(f"{troubled} of {len(report.results)} questions with problems (see the HTML report)")
+
+
+def print_comparison(changes: Sequence[MetricChange], console: Any, old_name: str) -> None:
+    """Each metric's old and new value and the change, green when better, red when worse."""
+    from rich.table import Table
+
+    table = Table(title=f"compared with {old_name}")
+    for column in ("metric", "old", "new", "change"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for change in changes:
+        style = {True: "green", False: "red", None: ""}[change.better]
+        table.add_row(
+            change.name,
+            "-" if change.old is None else f"{change.old:.3f}",
+            "-" if change.new is None else f"{change.new:.3f}",
+            "-" if change.delta is None else f"{change.delta:+.3f}",
+            style=style,
+        )
+    console.print(table)

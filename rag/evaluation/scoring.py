@@ -1,0 +1,152 @@
+"""Scoring one question (:func:`score_case`) and a whole run (:func:`aggregate`) with the metrics of
+:mod:`rag.evaluation.metrics`; deterministic, no LLM judge.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rag.answer import Citation
+from rag.citations import MIN_SUPPORT
+from rag.evaluation import metrics
+from rag.evaluation.cases import EvalCase
+
+if TYPE_CHECKING:
+    from rag.answer import Answer, Source
+
+RETRIEVAL_METRICS = ("hit@1", "hit@5", "mrr", "ndcg@10")
+ANSWER_METRICS = ("exact_match", "f1", "contains")
+RATE_METRICS = (
+    *RETRIEVAL_METRICS,
+    *ANSWER_METRICS,
+    "citation_precision",
+    "citation_recall",
+    "refusal_accuracy",
+    "answerable_answered",
+    "unanswerable_refused",
+)
+"""Metrics between 0 and 1, higher is better."""
+LATENCY_METRICS = ("latency_p50", "latency_p95")
+"""Seconds per question (``timings.total``), lower is better."""
+
+
+@dataclass(frozen=True)
+class RetrievedSource:
+    """A source the question retrieved, and whether it comes from a gold file."""
+
+    n: int
+    path: str
+    start: int
+    end: int
+    score: float
+    gold: bool
+
+
+@dataclass(frozen=True)
+class CheckedCitation(Citation):
+    """A citation of the answer and whether it counts as correct (:func:`rag.evaluation.metrics.citation_ok`)."""
+
+    ok: bool = False
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """What happened to one question, its per-question scores and what went wrong."""
+
+    case: EvalCase
+    answer: str | None
+    """The answer text with ``[n]`` markers; None in retrieval-only mode."""
+    refused: bool | None
+    sources: list[RetrievedSource]
+    citations: list[CheckedCitation]
+    gold_rank: int | None
+    """Rank of the first source from a gold file, None if none was retrieved."""
+    scores: dict[str, float]
+    """The per-question metrics that apply to this question."""
+    problems: list[str]
+    latency: float
+
+
+def score_case(case: EvalCase, sources: Sequence[Source], answer: Answer | None, latency: float) -> CaseResult:
+    """Score one question from its retrieved sources and (unless retrieval-only) its answer."""
+    gold = case.gold_sources
+    paths = [s.chunk.path for s in sources]
+    retrieved = [
+        RetrievedSource(s.n, s.chunk.path, s.chunk.start, s.chunk.end, s.score, metrics.is_gold(s.chunk.path, gold))
+        for s in sources
+    ]
+    scores: dict[str, float] = {}
+    problems: list[str] = []
+    rank = metrics.first_gold_rank(paths, gold) if gold else None
+    if gold:
+        scores.update(
+            {
+                "hit@1": metrics.hit_at_k(paths, gold, 1),
+                "hit@5": metrics.hit_at_k(paths, gold, 5),
+                "mrr": metrics.reciprocal_rank(paths, gold),
+                "ndcg@10": metrics.ndcg_at_k(paths, gold, 10),
+            }
+        )
+        if rank is None:
+            problems.append(f"no gold source among the {len(paths)} retrieved")
+        elif rank > 1:
+            problems.append(f"first gold source at rank {rank}")
+    if answer is None:
+        return CaseResult(case, None, None, retrieved, [], rank, scores, problems, round(latency, 3))
+
+    checked = [
+        CheckedCitation(**dataclasses.asdict(c), ok=metrics.citation_ok(c.path, c.score, gold))
+        for c in answer.citations
+    ]
+    prediction = "" if answer.refused else metrics.strip_markers(answer.text)
+    scores["refusal_correct"] = float(metrics.refusal_correct(answer.refused, case.answerable))
+    if case.answerable and case.answers:
+        scores["exact_match"] = metrics.exact_match(prediction, case.answers)
+        scores["f1"] = metrics.token_f1(prediction, case.answers)
+        scores["contains"] = metrics.contains_answer(prediction, case.answers)
+    if case.answerable and gold:
+        scores["cites_gold"] = float(metrics.cites_gold([c.path for c in checked], gold))
+
+    if case.answerable and answer.refused:
+        problems.append("refused an answerable question")
+    elif not case.answerable and not answer.refused:
+        problems.append("answered an unanswerable question")
+    if not answer.refused:
+        if scores.get("contains") == 0.0:
+            problems.append("no acceptable answer in the text")
+        if not checked:
+            problems.append("no citations")
+        elif scores.get("cites_gold") == 0.0:
+            problems.append("no citation of a gold source")
+        for c in checked:
+            if c.score < MIN_SUPPORT:
+                problems.append(f"[{c.n}] quote supports only {c.score:.0%} of its sentence")
+            elif not c.ok:
+                problems.append(f"[{c.n}] cites {Path(c.path).name}, not a gold source")
+    return CaseResult(case, answer.text, answer.refused, retrieved, checked, rank, scores, problems, round(latency, 3))
+
+
+def aggregate(results: Sequence[CaseResult]) -> dict[str, float]:
+    """The run's metrics: means of the per-question scores, citation precision over all
+    citations, refusal rates, and latency percentiles. Metrics that apply to no question are left out."""
+
+    def mean_of(key: str, keep: Callable[[CaseResult], bool] = lambda r: True) -> float | None:
+        values = [r.scores[key] for r in results if key in r.scores and keep(r)]
+        return metrics.mean(values) if values else None
+
+    answered = [r for r in results if r.answer is not None]
+    values: dict[str, float | None] = {name: mean_of(name) for name in (*RETRIEVAL_METRICS, *ANSWER_METRICS)}
+    if answered:
+        values["citation_precision"] = metrics.mean([float(c.ok) for r in answered for c in r.citations])
+        values["citation_recall"] = mean_of("cites_gold")
+        values["refusal_accuracy"] = mean_of("refusal_correct")
+        values["answerable_answered"] = mean_of("refusal_correct", lambda r: r.case.answerable)
+        values["unanswerable_refused"] = mean_of("refusal_correct", lambda r: not r.case.answerable)
+    latencies = [r.latency for r in results]
+    values["latency_p50"] = metrics.percentile(latencies, 50)
+    values["latency_p95"] = metrics.percentile(latencies, 95)
+    return {name: round(value, 4) for name, value in values.items() if value is not None}

@@ -1,0 +1,177 @@
+"""Build or update a collection from files: load, chunk, embed, store; skip what is unchanged.
+
+Files are streamed: chunks are embedded and written in batches of :data:`BATCH`, so memory
+stays bounded whatever the file size. A file counts as stored only once its last batch is
+written (see :mod:`rag.store`), so an interrupted run is finished by the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.config import Settings
+from rag.embedding import Embedder
+from rag.errors import DocumentError
+from rag.ingest.chunking import Chunk, chunk_source, embedding_text
+from rag.ingest.document import Skipped
+from rag.ingest.files import discover, fingerprint, open_source
+from rag.ingest.formats import Readable
+from rag.store import Store
+
+log = logging.getLogger(__name__)
+
+BATCH = 256
+"""Chunks embedded and written together, at most."""
+BATCH_CHARS = 1_000_000
+"""Characters embedded and written together, at most (bounds memory when chunks are large)."""
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    """What one indexing run did."""
+
+    indexed: list[str] = field(default_factory=list)
+    """Files whose chunks were (re)embedded."""
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    """Files that disappeared from an indexed folder; their chunks were deleted."""
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks_embedded: int = 0
+
+    def summary(self) -> str:
+        """One line for humans."""
+        return (
+            f"{len(self.indexed)} indexed ({self.chunks_embedded} chunks embedded), "
+            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, {len(self.skipped)} skipped"
+        )
+
+
+def chunking_key(settings: Settings) -> str:
+    """The chunking settings as stored with each chunk: changing them re-chunks every file."""
+    return f"{settings.chunk_size}/{settings.chunk_overlap}"
+
+
+def index_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    store: Store,
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress: bool = False,
+) -> IndexResult:
+    """Index files and folders into ``store``; a file that cannot be used is skipped and reported.
+
+    A skipped file that was indexed before loses its old chunks: the collection never answers
+    from a version of a file that no longer reads.
+    """
+    roots = [Path(p).absolute() for p in paths]
+    files, skipped = discover(roots)
+    states = store.file_states()
+    indexed: list[str] = []
+    unchanged: list[str] = []
+    removed: list[str] = []
+    seen = {str(f) for f in files}
+    for stored in sorted(states):
+        if stored not in seen and _under(stored, roots) and not os.path.lexists(stored):
+            store.delete_file(stored)
+            removed.append(stored)
+
+    chunking = chunking_key(settings)
+    bar = _Progress(files) if progress and files else None
+    chunks_embedded = 0
+    for path in files:
+        if bar:
+            bar.start(path)
+        key = str(path)
+        state = states.get(key)
+        writing = False
+        try:
+            sha256 = fingerprint(path)
+            if state and state.is_complete(sha256, chunking):
+                if not state.is_current(sha256, chunking):
+                    store.keep_version(key, sha256)  # an earlier run died before removing the old version
+                unchanged.append(key)
+            else:
+                source = open_source(path)
+                embedder = embedder or Embedder.default()
+                writing = True
+                chunks_embedded += _write_file(source, store, embedder, settings, bar)
+                indexed.append(key)
+        except DocumentError as exc:
+            reason = str(exc)
+            if state or writing:
+                store.delete_file(key)
+                reason += " (its earlier chunks were removed)" if state else ""
+            skipped.append(Skipped(key, reason))
+            log.warning("%s: %s", path, reason)
+        if bar:
+            bar.finish()
+    if bar:
+        bar.close()
+    return IndexResult(indexed, unchanged, removed, skipped, chunks_embedded)
+
+
+def _write_file(source: Readable, store: Store, embedder: Embedder, settings: Settings, bar: _Progress | None) -> int:
+    """Embed and write the chunks of ``source`` in batches, then drop its other chunks; returns the count."""
+    chunking = chunking_key(settings)
+    written: set[str] = set()
+    batch: list[Chunk] = []
+
+    def flush(chunks: list[Chunk], last: bool) -> None:
+        store.write(chunks, embedder.embed_documents([embedding_text(c) for c in chunks]), chunking, len(written), last)
+        written.update(c.id for c in chunks)
+        if bar:
+            bar.advance_to(chunks[-1].end)
+
+    chars = 0
+    for chunk in chunk_source(source, settings.chunk_size, settings.chunk_overlap):
+        if len(batch) == BATCH or chars >= BATCH_CHARS:  # written once a later chunk shows it is not the last
+            flush(batch, last=False)
+            batch, chars = [], 0
+        batch.append(chunk)
+        chars += len(chunk.text)
+    if not batch:
+        raise DocumentError("no text in it")
+    flush(batch, last=True)
+    store.keep_only(source.path, written)
+    return len(written)
+
+
+def _under(path: str, roots: list[Path]) -> bool:
+    return any(root == Path(path) or root in Path(path).parents for root in roots)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+class _Progress:
+    """A progress bar over the bytes of all files, advanced as each file's chunks are written."""
+
+    def __init__(self, files: list[Path]) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=sum(map(_size, files)), unit="B", unit_scale=True, desc="Indexing", dynamic_ncols=True)
+        self._size = self._done = 0
+
+    def start(self, path: Path) -> None:
+        self._size, self._done = _size(path), 0
+        self._bar.set_postfix_str(path.name[-40:])
+
+    def advance_to(self, offset: int) -> None:
+        """Offsets of extracted text stand in for bytes: close enough for a progress bar."""
+        done = min(offset, self._size)
+        self._bar.update(max(0, done - self._done))
+        self._done = max(done, self._done)
+
+    def finish(self) -> None:
+        self.advance_to(self._size)
+
+    def close(self) -> None:
+        self._bar.close()

@@ -1,0 +1,189 @@
+"""Backends that ask a model server over HTTP: OpenAI-compatible servers and Ollama.
+
+Both stream the answer and turn every failure (no server, a wrong key, an unknown model, a
+server that stops answering) into a one-line :class:`ModelError` that says what to check.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from rag.config import Settings
+from rag.errors import ModelError
+from rag.llm.base import Message, approx_tokens
+
+if TYPE_CHECKING:
+    from rag.answer import Source
+
+OPENAI_EXAMPLE = "openai:deepseek-chat@https://api.deepseek.com"
+
+
+class OpenAILLM:
+    """A model behind an OpenAI-compatible ``/chat/completions`` endpoint (vLLM, llama.cpp, LM Studio, DeepSeek).
+
+    ``base_url`` is the server (``http://host:8000``: ``/v1/chat/completions`` is asked) or its API root
+    (``https://openrouter.ai/api/v1``: ``/chat/completions`` under it is asked).
+    """
+
+    def __init__(self, model: str, base_url: str, api_key: str = "", timeout: float = 120.0) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ModelError(f"{base_url!r} is not an http(s) URL: use openai:MODEL@BASE_URL, e.g. {OPENAI_EXAMPLE}")
+        self.name = f"openai:{model}@{base_url}"
+        self.model = model
+        root = base_url.rstrip("/")
+        self.url = root + ("/chat/completions" if parts.path.strip("/") else "/v1/chat/completions")
+        self.timeout = timeout
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+    @classmethod
+    def from_spec(cls, spec: str, api_key: str = "", timeout: float = 120.0) -> OpenAILLM:
+        """From the part of ``openai:MODEL@BASE_URL`` after ``openai:``."""
+        model, _, base_url = spec.partition("@")
+        if not model or not base_url:
+            raise ModelError(
+                f"openai:{spec} names no model or no server: use openai:MODEL@BASE_URL, e.g. {OPENAI_EXAMPLE}"
+            )
+        return cls(model, base_url, api_key, timeout)
+
+    def stream_chat(
+        self, messages: Sequence[Message], max_tokens: int, *, question: str = "", sources: Sequence[Source] = ()
+    ) -> Iterator[str]:
+        """Yield the reply as the server streams it (server-sent events); temperature 0."""
+        body = {
+            "model": self.model,
+            "messages": list(messages),
+            "max_tokens": max_tokens,
+            "temperature": 0.0,
+            "stream": True,
+        }
+        for line in _post_lines(self.name, self.url, body, self._headers, self.timeout):
+            if not line.startswith("data:"):
+                continue  # blank separators, ": keep-alive" comments, "event:" lines
+            data = line[len("data:") :].strip()
+            if data == "[DONE]":
+                return
+            event = _decode(self.name, data)
+            if event.get("error"):
+                raise ModelError(f"{self.name}: the server reported an error: {_detail(event)}")
+            choices = event.get("choices") or [{}]
+            piece = (choices[0].get("delta") or {}).get("content")
+            if piece:
+                yield piece
+
+    def count_tokens(self, text: str) -> int:
+        """An estimate: the server's tokenizer is not available here."""
+        return approx_tokens(text)
+
+
+class OllamaLLM:
+    """A model served by a local Ollama (``ollama serve``), asked through ``/api/chat``."""
+
+    def __init__(
+        self, model: str, url: str = "http://127.0.0.1:11434", timeout: float = 120.0, context_window: int = 4096
+    ) -> None:
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ModelError(f"RAG_OLLAMA_URL {url!r} is not an http(s) URL, e.g. http://127.0.0.1:11434")
+        self.name = f"ollama:{model}"
+        self.model = model
+        self.url = url.rstrip("/") + "/api/chat"
+        self.timeout = timeout
+        self.context_window = context_window
+
+    def stream_chat(
+        self, messages: Sequence[Message], max_tokens: int, *, question: str = "", sources: Sequence[Source] = ()
+    ) -> Iterator[str]:
+        """Yield the reply as Ollama streams it (one JSON object per line); temperature 0."""
+        # num_ctx: Ollama's own default context is smaller and silently cuts long prompts.
+        options = {"temperature": 0.0, "num_predict": max_tokens, "num_ctx": self.context_window}
+        body = {"model": self.model, "messages": list(messages), "stream": True, "options": options}
+        for line in _post_lines(self.name, self.url, body, {}, self.timeout):
+            if not line.strip():
+                continue
+            event = _decode(self.name, line)
+            if event.get("error"):
+                raise ModelError(f"{self.name}: Ollama reported an error: {_detail(event)}")
+            piece = (event.get("message") or {}).get("content")
+            if piece:
+                yield piece
+            if event.get("done"):
+                return
+
+    def count_tokens(self, text: str) -> int:
+        """An estimate: Ollama's tokenizer is not available here."""
+        return approx_tokens(text)
+
+
+def _post_lines(name: str, url: str, body: dict[str, Any], headers: dict[str, str], timeout: float) -> Iterator[str]:
+    """POST ``body`` as JSON and yield the reply's lines as they arrive; failures become ModelError."""
+    try:
+        with httpx.stream("POST", url, json=body, headers=headers, timeout=httpx.Timeout(timeout)) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise ModelError(_status_message(name, url, response))
+            yield from response.iter_lines()
+    except httpx.TimeoutException as exc:
+        raise ModelError(
+            f"{name}: {url} did not answer within {timeout:g} s; check the server, or raise RAG_LLM_TIMEOUT"
+        ) from exc
+    except httpx.ConnectError as exc:
+        raise ModelError(f"{name}: cannot connect to {url} ({exc}); is the server running?") from exc
+    except httpx.HTTPError as exc:
+        raise ModelError(f"{name}: talking to {url} failed ({type(exc).__name__}: {exc})") from exc
+
+
+def _status_message(name: str, url: str, response: httpx.Response) -> str:
+    status = response.status_code
+    detail = _detail(_decode_quietly(response.text)) or response.text.strip()[:200] or response.reason_phrase
+    detail = " ".join(detail.split())
+    if status in (401, 403):
+        return f"{name}: the server refused the API key ({status}: {detail}); set RAG_OPENAI_API_KEY to a valid key"
+    if status == 404 and name.startswith("ollama:"):
+        model = name.partition(":")[2]
+        return f"{name}: Ollama has no model {model!r} ({detail}); run: ollama pull {model}"
+    if status == 404:
+        return f"{name}: {url} answered 404 ({detail}); check the base URL and the model name"
+    return f"{name}: {url} answered {status} ({detail})"
+
+
+def _decode(name: str, text: str) -> dict[str, Any]:
+    try:
+        event = json.loads(text)
+    except ValueError as exc:
+        raise ModelError(f"{name}: the server sent something that is not JSON: {text[:100]!r}") from exc
+    if not isinstance(event, dict):
+        raise ModelError(f"{name}: the server sent an unexpected reply: {text[:100]!r}")
+    return event
+
+
+def _decode_quietly(text: str) -> dict[str, Any]:
+    try:
+        event = json.loads(text)
+    except ValueError:
+        return {}
+    return event if isinstance(event, dict) else {}
+
+
+def _detail(event: dict[str, Any]) -> str:
+    """The message of an error reply: ``{"error": {"message": ...}}``, ``{"error": "..."}`` or ``{"detail": ...}``."""
+    error = event.get("error") or event.get("detail") or ""
+    if isinstance(error, dict):
+        error = error.get("message") or json.dumps(error)
+    return " ".join(str(error).split())[:300]
+
+
+def create_openai(name: str, settings: Settings) -> OpenAILLM:
+    """``openai:MODEL@BASE_URL``, with ``settings.openai_api_key`` as the bearer token."""
+    return OpenAILLM.from_spec(name, settings.openai_api_key, settings.llm_timeout)
+
+
+def create_ollama(name: str, settings: Settings) -> OllamaLLM:
+    """``ollama:MODEL`` at ``settings.ollama_url``."""
+    if not name:
+        raise ModelError("ollama: names no model: use ollama:MODEL, e.g. ollama:qwen2.5:1.5b")
+    return OllamaLLM(name, settings.ollama_url, settings.llm_timeout, settings.context_window)

@@ -1,0 +1,140 @@
+"""The prompt: the one system prompt, the numbered sources cut to the token budget, the conversation.
+
+Everything the LLM reads is assembled here (:func:`build_messages`); the retrieval query of a
+follow-up question is made here too (:func:`standalone_query`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+
+from rag.answer import REFUSAL, Source
+from rag.citations import MARKER
+from rag.ingest.chunking import sentences
+from rag.llm.base import Message, approx_tokens
+
+MESSAGE_TOKENS = 8
+"""Tokens a chat template adds around each message (role markers, separators), generously."""
+
+
+def source_label(source: Source) -> str:
+    """How a source appears in the prompt: ``[n] text``."""
+    return f"[{source.n}] {source.chunk.text}"
+
+
+def fit_sources(sources: Sequence[Source], budget: int, count_tokens: Callable[[str], int]) -> list[Source]:
+    """The leading ``sources`` whose labelled texts fit in ``budget`` tokens together.
+
+    Sources are kept in rank order. The first one that does not fit whole is cut after its last
+    sentence that fits (its span shrinks accordingly) or dropped when not even its first sentence
+    fits; every source after it is dropped. Each source is also charged 2 tokens of separator.
+
+    >>> from rag.ingest.chunking import Chunk
+    >>> chunk = Chunk("c", "a.txt", "One two. Three four.", 0, 20, "")
+    >>> words = lambda text: len(text.split())
+    >>> [s.chunk.text for s in fit_sources([Source(1, chunk, 0.9)], 5, words)]
+    ['One two.']
+    """
+    kept: list[Source] = []
+    left = budget
+    for source in sources:
+        cost = count_tokens(source_label(source)) + 2
+        if cost <= left:
+            kept.append(source)
+            left -= cost
+            continue
+        cut = _cut(source, left, count_tokens)
+        if cut is not None:
+            kept.append(cut)
+        break
+    return kept
+
+
+def _cut(source: Source, budget: int, count_tokens: Callable[[str], int]) -> Source | None:
+    """``source`` shortened to its longest run of leading sentences that fits, or None."""
+    chunk = source.chunk
+    best: Source | None = None
+    for _, end in sentences(chunk.text):
+        shorter = dataclasses.replace(chunk, text=chunk.text[:end], end=chunk.start + end)
+        candidate = dataclasses.replace(source, chunk=shorter)
+        if count_tokens(source_label(candidate)) + 2 > budget:
+            break
+        best = candidate
+    return best
+
+
+SYSTEM_PROMPT = (
+    "You answer questions using only the numbered sources you are given. "
+    "Answer in one or two complete sentences taken from the sources, and put the number of the source "
+    "you used in square brackets at the end of each sentence, for example [2]. "
+    f"If the sources do not contain the answer, reply exactly: {REFUSAL}"
+)
+"""Instructions given to the LLM before the sources."""
+HISTORY_TURNS = 3
+"""Earlier question/answer pairs given to the LLM in a conversation."""
+
+Turn = tuple[str, str]
+"""An earlier (question, answer) pair of the conversation."""
+
+
+# Words that point back into the conversation ("What did he say?", "How many of them?").
+_REFERRING = re.compile(
+    r"\b(he|she|it|they|him|her|them|his|hers|its|their|theirs|this|that|these|those|there|then)\b", re.IGNORECASE
+)
+
+
+def standalone_query(question: str, history: Sequence[Turn] = ()) -> str:
+    """The retrieval query for ``question``: a follow-up that refers back carries the previous question.
+
+    Embedding and keyword search then see what "he" or "it" stands for, without an extra LLM call.
+
+    >>> standalone_query("What did he say about the chip ban?", [("Who founded DeepSeek?", "Liang Wenfeng.")])
+    'Who founded DeepSeek? Liang Wenfeng. What did he say about the chip ban?'
+    >>> standalone_query("Who founded DeepSeek?", [("What is the capital of France?", "Paris.")])
+    'Who founded DeepSeek?'
+    """
+    if not history or not _REFERRING.search(question):
+        return question
+    earlier_question, earlier_answer = history[-1]
+    return f"{earlier_question} {earlier_answer if earlier_answer != REFUSAL else ''} {question}".replace("  ", " ")
+
+
+def build_messages(
+    question: str,
+    sources: Sequence[Source],
+    history: Sequence[Turn] = (),
+    budget: int | None = None,
+    count_tokens: Callable[[str], int] = approx_tokens,
+) -> list[Message]:
+    """The chat prompt: instructions, earlier turns, then numbered sources and the question.
+
+    This order keeps the prompt's start stable across a conversation, so llama.cpp reuses its cache
+    for it. With a ``budget`` (tokens for the whole prompt), sources are cut to fit (see :func:`fit_sources`).
+    """
+    messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT}]
+    for earlier_question, earlier_answer in list(history)[-HISTORY_TURNS:]:
+        messages.append({"role": "user", "content": earlier_question})
+        # Old markers point at old sources; they would mislead the model about the new ones.
+        messages.append({"role": "assistant", "content": MARKER.sub("", earlier_answer)})
+    if budget is not None:
+        fixed = sum(count_tokens(m["content"]) + MESSAGE_TOKENS for m in messages) + count_tokens(
+            user_turn([], question)
+        )
+        sources = fit_sources(sources, budget - fixed - MESSAGE_TOKENS, count_tokens)
+    messages.append({"role": "user", "content": user_turn(sources, question)})
+    return messages
+
+
+def user_turn(sources: Sequence[Source], question: str) -> str:
+    """The last message: the numbered sources, then the question.
+
+    >>> print(user_turn([], "Who?"))
+    Sources:
+    <BLANKLINE>
+    <BLANKLINE>
+    Question: Who?
+    """
+    numbered = "\n\n".join(source_label(s) for s in sources)
+    return f"Sources:\n{numbered}\n\nQuestion: {question}"

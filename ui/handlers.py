@@ -1,0 +1,172 @@
+"""The web chat's event handlers: answering a question, indexing uploads, and the ``/ask`` API function.
+
+Each handler takes the server's :class:`~rag.config.Settings` first and the values of the page's
+controls after it; :mod:`ui.app` binds the settings and connects the handlers to the controls.
+Errors never reach the page as tracebacks: they become a message in the chat (or a ``gr.Error`` in the API).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from rag.answer import Answer
+from rag.assistant import Assistant
+from rag.config import Settings
+from rag.errors import DocumentError, RagError
+from rag.ingest.files import load
+from rag.store import list_collections
+from ui.render import error_html, render_answer, render_sources
+
+log = logging.getLogger(__name__)
+
+Messages = list[dict[str, Any]]
+"""The chat's messages in Gradio's format: ``{"role": "user" | "assistant", "content": html}``."""
+Turns = list[dict[str, Any]]
+"""This browser session's answered questions: ``{"question": str, "answer": Answer}``, oldest first."""
+
+# Chroma's rule for collection names, checked here so that a typo gets a readable message.
+_COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]$")
+
+
+def collection_names(settings: Settings) -> list[str]:
+    """The collections of the index, for the dropdown; always includes the default one."""
+    try:
+        names = [info.name for info in list_collections(settings.index_dir, settings.chroma_url)]
+    except RagError:  # a collection built with another embedding model; it cannot be listed or used
+        log.warning("cannot list the collections of %s", settings.index_dir, exc_info=True)
+        names = []
+    return sorted({*names, settings.collection})
+
+
+def chat(
+    settings: Settings,
+    text: str,
+    messages: Messages,
+    done: Turns,
+    name: str,
+    k: float,
+    spec: str,
+) -> Iterator[tuple[Any, ...]]:
+    """Stream one answer into the chat; yield (question box, chat, turns, sources panel)."""
+    question = (text or "").strip()
+    if not question:
+        yield text, messages, done, gr.skip()
+        return
+    messages = [*messages, {"role": "user", "content": html.escape(question)}, {"role": "assistant", "content": ""}]
+    yield "", messages, done, gr.skip()
+    history = [(turn["question"], turn["answer"].text) for turn in done]
+    draft = ""
+    try:
+        assistant = _open(settings, name, k, spec)
+        for item in assistant.stream(question, history):
+            if isinstance(item, Answer):
+                answer = item
+                break
+            draft += item
+            messages[-1] = {"role": "assistant", "content": html.escape(draft)}
+            yield "", messages, done, gr.skip()
+    except RagError as exc:
+        messages[-1] = {"role": "assistant", "content": error_html(str(exc))}
+        yield "", messages, done, gr.skip()
+        return
+    except Exception as exc:  # the page must never show a traceback; the log keeps it
+        log.exception("answering %r failed", question)
+        messages[-1] = {"role": "assistant", "content": error_html(f"unexpected error ({type(exc).__name__}: {exc})")}
+        yield "", messages, done, gr.skip()
+        return
+    done = [*done, {"question": question, "answer": answer}]
+    messages[-1] = {"role": "assistant", "content": render_answer(answer, len(done))}
+    yield "", messages, done, render_sources(done)
+
+
+def upload(
+    settings: Settings, paths: list[str] | None, messages: Messages, name: str, progress: gr.Progress
+) -> tuple[Any, ...]:
+    """Copy uploads under the index folder, index them, and report in the chat; return (files, chat, collections)."""
+    if not paths:
+        return None, messages, gr.skip()
+    try:
+        assistant = _open(settings, name, None, None)
+        # Uploads live next to the index, so the paths in citations stay valid after Gradio's temp files go.
+        folder = Path(settings.index_dir).absolute() / "uploads" / assistant.settings.collection
+        folder.mkdir(parents=True, exist_ok=True)
+        content = _add_files(assistant, folder, paths, progress)
+    except RagError as exc:
+        content = error_html(str(exc))
+    except OSError as exc:
+        content = error_html(f"could not store the upload: {exc}")
+    messages = [*messages, {"role": "assistant", "content": content}]
+    return None, messages, gr.Dropdown(choices=collection_names(settings))
+
+
+def ask_api(settings: Settings) -> Callable[[str, str | None, int | None], str]:
+    """The function behind the ``/ask`` API endpoint, answering over ``settings``.
+
+    Gradio publishes its parameters and docstring as the endpoint's signature, so it takes only the API's arguments.
+    """
+
+    def ask(question: str, collection: str | None = None, top_k: int | None = None) -> str:
+        """Answer ``question`` over ``collection`` (default: the server's) with ``top_k`` sources.
+
+        Returns the answer as a JSON text: text with [n] markers, citations, sources, refused, timings.
+        """
+        # A JSON text, not a dict: gradio_client takes any dict with a "path" key (citations have one)
+        # for a file to download, and fails.
+        try:
+            return json.dumps(_open(settings, collection, top_k, None).ask(question).to_dict(), ensure_ascii=False)
+        except RagError as exc:
+            raise gr.Error(str(exc), print_exception=False) from exc
+
+    return ask
+
+
+def _open(settings: Settings, collection: str | None, top_k: float | None, llm: str | None) -> Assistant:
+    """The assistant for the controls' values (empty ones: the server's settings); rejects a bad collection name."""
+    name = (collection or "").strip() or settings.collection
+    if not _COLLECTION_NAME.match(name):
+        raise RagError(
+            f"invalid collection name {name!r}: use 3-63 letters, digits, '.', '_' or '-', "
+            "starting and ending with a letter or digit"
+        )
+    return Assistant.open(
+        settings=settings, collection=name, top_k=int(top_k) if top_k else None, llm=(llm or "").strip() or None
+    )
+
+
+def _add_files(assistant: Assistant, folder: Path, paths: list[str], progress: gr.Progress) -> str:
+    """Check, copy into ``folder`` and index each upload; the chat message (HTML) saying what was added and what not."""
+    added: list[str] = []
+    problems: list[str] = []
+    chunks = 0
+    for i, path in enumerate(paths):
+        target = folder / Path(path).name
+        progress((i, len(paths)), desc=f"Indexing {target.name}")
+        try:
+            load(path)  # checked before copying: a bad upload must not overwrite a good file of that name
+        except DocumentError as exc:
+            problems.append(f"{target.name}: {exc}")
+            continue
+        shutil.copyfile(path, target)
+        report = assistant.add([target])
+        chunks += report.chunks_embedded
+        if report.indexed or report.unchanged:
+            added.append(target.name)
+        for skipped in report.skipped:
+            target.unlink(missing_ok=True)
+            problems.append(f"{target.name}: {skipped.reason}")
+    lines = []
+    if added:
+        collection = assistant.settings.collection
+        lines.append(html.escape(f"Added {', '.join(added)} to collection {collection!r} ({chunks} new chunks)."))
+    if problems:
+        lines.append(error_html("Could not add " + "; ".join(problems)))
+    return "<br>".join(lines)

@@ -1,0 +1,125 @@
+"""The HTML of the web chat: the page's CSS and click script, answers, the sources panel and error messages.
+
+Everything the browser shows beyond Gradio's own widgets is built here, as escaped HTML strings.
+The element ids and CSS classes (``#src-TURN-N``, ``details.turn#turn-TURN``, ``a.cite``, ``.source``,
+``.refusal``, ``.rag-error``) tie the rendered answers, the panel, :data:`CSS` and :data:`HEAD` together.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.answer import REFUSAL, Answer, Citation, Source
+from rag.citations import MARKER
+
+CSS = """
+#sources { max-height: 75vh; overflow-y: auto; }
+.turn > summary { cursor: pointer; font-weight: 600; margin: 0.4em 0; }
+.source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.6em 0.8em; margin: 0.5em 0; }
+.source.active { border-color: var(--color-accent); box-shadow: 0 0 0 2px var(--color-accent-soft); }
+.source .where { font-size: 0.85em; color: var(--body-text-color-subdued); }
+.source .passage { white-space: pre-wrap; font-size: 0.9em; margin-top: 0.4em; }
+.source mark { background: #ffe58a; color: #000; padding: 0 1px; }
+a.cite { font-weight: 600; text-decoration: none; cursor: pointer; }
+.refusal { font-style: italic; }
+.rag-error { color: var(--error-text-color, #b91c1c); }
+"""
+
+# A marker click opens its answer's group in the sources panel and scrolls to the source card.
+# Listening on the document (capture phase) survives Gradio re-rendering the chat and the panel.
+HEAD = """
+<script>
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("a.cite");
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  const card = document.getElementById(link.getAttribute("href").slice(1));
+  if (!card) return;
+  const group = card.closest("details");
+  if (group) group.open = true;
+  document.querySelectorAll(".source.active").forEach((el) => el.classList.remove("active"));
+  card.classList.add("active");
+  card.scrollIntoView({behavior: "smooth", block: "center"});
+}, true);
+</script>
+"""
+
+
+def error_html(message: str) -> str:
+    """``message`` as a warning line in the chat."""
+    return f'<span class="rag-error">⚠️ {html.escape(message)}</span>'
+
+
+def render_answer(answer: Answer, turn: int) -> str:
+    """The answer for the chat: escaped text whose [n] markers link to the source cards of ``turn``."""
+    if answer.refused:
+        looked = " The closest passages it looked at are in the sources panel." if answer.sources else ""
+        return f'<span class="refusal">{html.escape(REFUSAL)}</span>{looked}'
+
+    def link(match: re.Match[str]) -> str:
+        """A marker ``[1, 2]`` as one link per number."""
+        numbers = [n.strip() for n in match.group(1).split(",")]
+        return " " + "".join(f'<a class="cite" href="#src-{turn}-{n}">[{n}]</a>' for n in numbers)
+
+    return MARKER.sub(link, html.escape(answer.text, quote=False))
+
+
+def render_sources(done: Sequence[dict[str, Any]]) -> str:
+    """Every answer's sources, newest first and open; each card highlights the quoted spans."""
+    if not done:
+        return '<p class="empty">The sources of each answer appear here.</p>'
+    groups = []
+    for turn, item in reversed(list(enumerate(done, start=1))):
+        answer: Answer = item["answer"]
+        cited = {c.n for c in answer.citations}
+        shown = [s for s in answer.sources if s.n in cited] or answer.sources
+        label = "closest passages (no answer found)" if answer.refused or not cited else "cited sources"
+        cards = (
+            "".join(_source_card(turn, s, [c for c in answer.citations if c.n == s.n]) for s in shown)
+            or "<p>No passages.</p>"
+        )
+        groups.append(
+            f'<details class="turn" id="turn-{turn}"{" open" if turn == len(done) else ""}>'
+            f"<summary>{html.escape(item['question'])} <small>({label})</small></summary>{cards}</details>"
+        )
+    return "".join(groups)
+
+
+def _source_card(turn: int, source: Source, citations: Sequence[Citation]) -> str:
+    """One source of answer ``turn``: file, page and offsets, relevance, and the passage with its quotes marked."""
+    chunk = source.chunk
+    page = chunk.page  # the page the chunk begins on, for documents with pages (PDF); None for the others
+    where = f"page {page}, " if page else ""
+    where += f"chars {chunk.start}–{chunk.end} · relevance {source.score:.2f}"
+    return (
+        f'<div class="source" id="src-{turn}-{source.n}">'
+        f"<div><b>[{source.n}] {html.escape(Path(chunk.path).name)}</b></div>"
+        f'<div class="where" title="{html.escape(chunk.path)}">{html.escape(where)}</div>'
+        f'<div class="passage">{_highlight(chunk.text, chunk.start, citations)}</div></div>'
+    )
+
+
+def _highlight(text: str, offset: int, citations: Sequence[Citation]) -> str:
+    """``text`` escaped, with each citation's span (file offsets; ``text`` starts at ``offset``) in <mark>."""
+    spans = []
+    for citation in citations:
+        start = citation.start - offset
+        if text[start : start + len(citation.quote)] != citation.quote:
+            start = text.find(citation.quote)  # offsets disagree with the stored chunk: locate the quote
+        if start >= 0 and citation.quote:
+            spans.append((start, start + len(citation.quote)))
+    parts = []
+    position = 0
+    for start, end in sorted(spans):
+        start = max(start, position)  # two sentences may quote overlapping spans
+        if start >= end:
+            continue
+        parts += [html.escape(text[position:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
+        position = end
+    parts.append(html.escape(text[position:]))
+    return "".join(parts)
