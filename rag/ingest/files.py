@@ -65,6 +65,7 @@ def open_source(path: str | os.PathLike[str]) -> Readable:
     path = Path(path).absolute()
     reader = READERS.get(path.suffix.lower())
     if reader is None:
+        open_file(path).close()  # a folder, a pipe or an unreadable file: that is the reason to give
         raise DocumentError(f"unsupported file type {path.suffix or '(none)'}")
     return reader(path)
 
