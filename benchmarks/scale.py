@@ -32,8 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rag.embedding import Embedder  # noqa: E402
-from rag.ingest.chunking import Chunk, sentences  # noqa: E402
+from rag.ingest.chunking import Chunk  # noqa: E402
 from rag.ingest.files import discover, load  # noqa: E402
+from rag.ingest.sentences import sentences  # noqa: E402
 from rag.store import Store  # noqa: E402
 
 WRITE_BATCH = 1000

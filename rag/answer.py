@@ -47,6 +47,9 @@ class Citation:
     """The answer sentence this citation supports."""
     page: int | None = None
     """1-based page of ``start`` in a paged document (PDF), else None."""
+    flagged_source: bool = False
+    """The cited passage also holds sentences addressed to an AI (possible prompt injection); they are
+    never quoted or counted as support, but a reader may want to know."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -18,6 +19,8 @@ from rag.llm import LLM, load_llm
 from rag.prompt import Turn, build_messages, standalone_query
 from rag.retrieval import Retriever
 from rag.store import CollectionInfo, Store
+
+log = logging.getLogger(__name__)
 
 # The LLM's own ways of saying the sources lack the answer.
 _REFUSAL_PATTERN = re.compile(
@@ -125,6 +128,11 @@ class Assistant:
             return
         checked = cite(draft, sources, question, Embedder.default().embed_documents)
         timings = _timings(started, retrieved, first_token)
+        if checked.repeated_instructions:
+            # A document's order to the assistant made it into the answer: a hijack, never certified.
+            log.warning("refused an answer that repeats an instruction found in a source: %r", draft[:200])
+            yield Answer(question, REFUSAL, [], sources, True, timings, unsupported=checked.repeated_instructions)
+            return
         if not checked.citations and (checked.unsupported or not content_words(checked.text)):
             # Nothing the model said is in the sources (it answered from memory, or invented), or it said
             # nothing at all (a bare "[2]").

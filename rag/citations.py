@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rag.answer import Citation, Source
-from rag.ingest.chunking import sentences
+from rag.ingest.instructions import overlaps
+from rag.ingest.sentences import sentences
 
 Embed = Callable[[list[str]], list[list[float]]]
 """Texts -> unit-length embedding vectors."""
@@ -76,6 +77,8 @@ class CheckedAnswer:
     text: str
     citations: list[Citation]
     unsupported: list[str]
+    repeated_instructions: list[str] = field(default_factory=list)
+    """Answer sentences that repeat a source's instruction to an AI: the answer was hijacked."""
 
 
 def content_words(text: str) -> set[str]:
@@ -143,16 +146,22 @@ class SupportScorer:
     def __init__(self, sources: Sequence[Source], embed: Embed | None = None) -> None:
         self._embed = embed
         self._sentences: dict[int, list[tuple[int, int, str]]] = {}
+        self.instructions: list[str] = []
+        """The sources' sentences addressed to an AI: never support, and an answer must not repeat them."""
         for source in sources:
             chunk = source.chunk
-            self._sentences[source.n] = [
-                (chunk.start + s, chunk.start + e, chunk.text[s:e]) for s, e in sentences(chunk.text)
-            ]
+            spans = [(chunk.start + s, chunk.start + e, chunk.text[s:e]) for s, e in sentences(chunk.text)]
+            self._sentences[source.n] = [span for span in spans if not overlaps(chunk.instructions, *span[:2])]
+            self.instructions += [span[2] for span in spans if overlaps(chunk.instructions, *span[:2])]
         self._vectors: dict[tuple[int, int], list[float]] = {}
         if embed:
-            spans = [(n, i) for n, items in self._sentences.items() for i in range(len(items))]
-            vectors = embed([self._sentences[n][i][2] for n, i in spans]) if spans else []
-            self._vectors = dict(zip(spans, vectors, strict=True))
+            keys = [(n, i) for n, items in self._sentences.items() for i in range(len(items))]
+            vectors = embed([self._sentences[n][i][2] for n, i in keys]) if keys else []
+            self._vectors = dict(zip(keys, vectors, strict=True))
+
+    def repeats_instruction(self, claim: str) -> bool:
+        """Whether ``claim`` says what a sentence addressed to an AI says (the words of an injected order)."""
+        return any(lexical_support(claim, text) >= MIN_WORDS for text in self.instructions)
 
     def best(self, claim: str, n: int, claim_vector: list[float] | None, question: str = "") -> Support:
         """The sentence of source ``n`` that best supports ``claim`` (an answer to ``question``)."""
@@ -187,6 +196,7 @@ def cite(draft: str, sources: Sequence[Source], question: str = "", embed: Embed
     text_parts: list[str] = []
     citations: list[Citation] = []
     unsupported: list[str] = []
+    repeated: list[str] = []
     position = 0
     for start, end in sentences(draft):
         text_parts.append(draft[position:start])
@@ -196,6 +206,8 @@ def cite(draft: str, sources: Sequence[Source], question: str = "", embed: Embed
         if not content_words(claim):  # "Sure." or a bare marker: nothing to check
             text_parts.append(claim)
             continue
+        if scorer.repeats_instruction(claim):
+            repeated.append(claim)
         vector = scorer.embed_claim(claim if len(content_words(claim)) >= 4 else f"{question} {claim}")
         marked = [int(n) for m in MARKER.finditer(raw) for n in m.group(1).split(",")]
         kept = {
@@ -216,9 +228,12 @@ def cite(draft: str, sources: Sequence[Source], question: str = "", embed: Embed
             chunk = by_number[n].chunk
             quote = chunk.text[support.start - chunk.start : support.end - chunk.start]
             page = chunk.page_at(support.start)
-            citations.append(Citation(n, chunk.path, support.start, support.end, quote, support.score, claim, page))
+            flagged = bool(chunk.instructions)
+            citations.append(
+                Citation(n, chunk.path, support.start, support.end, quote, support.score, claim, page, flagged)
+            )
     text_parts.append(draft[position:])
-    return CheckedAnswer("".join(text_parts).strip(), citations, unsupported)
+    return CheckedAnswer("".join(text_parts).strip(), citations, unsupported, repeated)
 
 
 def _with_markers(claim: str, numbers: list[int]) -> str:

@@ -36,8 +36,10 @@ class Settings:
     llm: str = "local:qwen2.5-1.5b"
     """LLM spec: ``local:<registry name>``, ``local:/path/to/model.gguf``, ``openai:MODEL@BASE_URL``,
     ``ollama:MODEL`` or ``extractive`` (see the README's LLM backends)."""
+    openai_base_url: str = ""
+    """The OpenAI-compatible server that ``openai_api_key`` belongs to; ``openai:MODEL`` (no ``@URL``) asks it."""
     openai_api_key: str = dataclasses.field(default="", repr=False)
-    """Key sent as ``Authorization: Bearer`` to an ``openai:`` server; empty sends none."""
+    """Key sent as ``Authorization: Bearer``, only ever to ``openai_base_url``; empty sends none."""
     ollama_url: str = "http://127.0.0.1:11434"
     """Address of the Ollama server for ``ollama:`` backends."""
     llm_timeout: float = 120.0

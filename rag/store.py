@@ -151,6 +151,11 @@ class Store:
                 meta["page"] = c.page
             if c.page_breaks:
                 meta["page_breaks"] = ",".join(map(str, c.page_breaks))
+            if c.name:
+                meta["name"] = c.name
+            meta["instructions"] = len(c.instructions)
+            if c.instructions:
+                meta["instruction_spans"] = ",".join(f"{s}-{e}" for s, e in c.instructions)
             metadatas.append(meta)
         if last_batch:
             metadatas[-1]["total"] = first + len(chunks)
@@ -247,6 +252,14 @@ class Store:
         """True when the collection has no chunk; constant time, unlike ``count() == 0``."""
         return not self._collection.get(limit=1, include=[])["ids"]
 
+    def instruction_counts(self) -> dict[str, int]:
+        """For each stored path with text that addresses an AI (see ``Chunk.instructions``): how many sentences."""
+        found = self._collection.get(where={"instructions": {"$gt": 0}}, include=["metadatas"])
+        spans: dict[str, set[str]] = {}
+        for meta in found["metadatas"]:
+            spans.setdefault(meta["path"], set()).update(str(meta.get("instruction_spans", "")).split(","))
+        return {path: len(found - {""}) for path, found in sorted(spans.items())}
+
     def info(self) -> CollectionInfo:
         """Documents, chunks and embedding model of this collection."""
         return _info(self._collection)
@@ -287,6 +300,7 @@ def _info(collection: Any) -> CollectionInfo:
 
 def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
     breaks = str(meta.get("page_breaks", ""))
+    spans = [span.split("-") for span in str(meta.get("instruction_spans", "")).split(",") if span]
     page = meta.get("page")
     return Chunk(
         id=chunk_id,
@@ -298,6 +312,8 @@ def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         page=int(page) if page is not None else None,
         heading=str(meta.get("heading", "")),
         page_breaks=tuple(int(b) for b in breaks.split(",") if b),
+        instructions=tuple((int(s), int(e)) for s, e in spans),
+        name=str(meta.get("name", "")),
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from rag import Assistant
-from tests.support import SEEDS
+from tests.support import CHROMIUM, CHROMIUM_ARGS, SEEDS, Listener
 
 
 @pytest.fixture(scope="session")
@@ -87,16 +87,39 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
     return {"index_dir": tmp_path / "index", "collection": name, "chroma_url": url}
 
 
-SERVER_FIXTURES = frozenset({"chroma_server", "openai_server", "server", "empty_server"})
-"""Fixtures that start a server process: tests using them are marked ``server``."""
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test with what it needs, from the fixtures it uses: ``-m "not server and not browser"``
     then selects the tests that run with the library alone."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        if fixtures & SERVER_FIXTURES or "[server]" in item.name:
+        # Fixtures named *server start one (chroma run, llama.cpp's server, rag serve).
+        if any(name.endswith("server") for name in fixtures) or "[server]" in item.name:
             item.add_marker(pytest.mark.server)
         if "browser" in fixtures:
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    """A :class:`Listener`: a place an attacker would like the server or the browser to send things."""
+    server = Listener()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the browser tests must run in CI: {message}")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

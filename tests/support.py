@@ -5,8 +5,17 @@ from __future__ import annotations
 
 import io
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import pytest
 
 if TYPE_CHECKING:
     from rag import Answer
@@ -103,3 +112,97 @@ def make_docx(path: Path, items: list[tuple[str, str]]) -> Path:
             document.add_paragraph(text)
     document.save(str(path))
     return path
+
+
+RAG = Path(sys.executable).parent / "rag"  # the console script, as a user runs it
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOGIN = ("tester", "s3cret")
+ANSWER_TIMEOUT = 180_000  # ms; two shared cores, and the first answer loads the model
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve_rag(index_dir: Path, workdir: Path, *flags: str) -> Iterator[str]:
+    """Run ``rag serve`` with the small model until the block ends; yield its URL."""
+    port = free_port()
+    log_path = workdir / f"serve-{port}.log"
+    command = [
+        str(RAG),
+        "serve",
+        "--index-dir",
+        str(index_dir),
+        "--llm",
+        "local:smollm2-135m",
+        "--top-k",
+        "2",
+        "--port",
+        str(port),
+        *flags,
+    ]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            deadline = time.monotonic() + 240
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(f"rag serve exited with {process.returncode}:\n{log_path.read_text()}")
+                try:
+                    urllib.request.urlopen(url, timeout=5).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        pytest.fail(f"rag serve did not answer at {url} in 240 s:\n{log_path.read_text()}")
+                    time.sleep(0.5)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    assert "Traceback" not in log_path.read_text(), log_path.read_text()
+
+
+class Listener:
+    """A loopback HTTP server that records every request it gets (method, path, headers) and answers 404."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        requests = self.requests = []
+
+        class Record(BaseHTTPRequestHandler):
+            def _record(self) -> None:
+                requests.append((self.command, self.path, dict(self.headers)))
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_POST = do_HEAD = do_OPTIONS = _record
+
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Record)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

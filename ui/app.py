@@ -11,20 +11,22 @@ Besides the page, the app exposes one API endpoint, ``/ask``, for ``gradio_clien
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from rag.config import Settings
 from rag.embedding import Embedder
 from rag.errors import RagError
 from rag.ingest.formats import SUPPORTED_SUFFIXES
-from rag.llm import BACKENDS, backend_usage, load_llm
-from rag.llm.local import REGISTRY
+from rag.llm import load_llm
 from ui import handlers
+from ui.auth import Logins, password_hash
 from ui.handlers import Messages, Turns
+from ui.policy import WebPolicy, security_headers
 from ui.render import CSS, HEAD, render_sources
 
 log = logging.getLogger(__name__)
@@ -46,8 +48,10 @@ class _Controls:
     sources: gr.HTML
 
 
-def build_app(settings: Settings) -> gr.Blocks:
-    """The chat page over ``settings.index_dir``; ``settings`` gives the defaults of the controls."""
+def build_app(settings: Settings, policy: WebPolicy | None = None) -> gr.Blocks:
+    """The chat page over ``settings.index_dir``; ``settings`` gives the defaults of the controls, ``policy``
+    what users may choose (default: the served LLM and ``extractive``)."""
+    policy = policy or WebPolicy.default(settings.llm)
     # analytics_enabled=False although rag.config already sets GRADIO_ANALYTICS_ENABLED: no calls home, ever.
     with gr.Blocks(title="rag: ask your documents", analytics_enabled=False) as app:
         turns = gr.State([])  # this browser session's answered questions (ui.handlers.Turns)
@@ -55,11 +59,11 @@ def build_app(settings: Settings) -> gr.Blocks:
             with gr.Column(scale=3):
                 chatbot, question = _chat_box()
                 collection, files = _collection_row(settings)
-                top_k, llm = _settings_panel(settings)
+                top_k, llm = _settings_panel(settings, policy)
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 sources = gr.HTML(render_sources([]), elem_id="sources")
-        _wire_events(app, settings, _Controls(turns, chatbot, question, collection, files, top_k, llm, sources))
+        _wire_events(app, settings, policy, _Controls(turns, chatbot, question, collection, files, top_k, llm, sources))
     return app
 
 
@@ -103,34 +107,27 @@ def _collection_row(settings: Settings) -> tuple[gr.Dropdown, gr.File]:
     return collection, files
 
 
-def _settings_panel(settings: Settings) -> tuple[gr.Slider, gr.Dropdown]:
-    """The folded settings: number of sources and LLM."""
+def _settings_panel(settings: Settings, policy: WebPolicy) -> tuple[gr.Slider, gr.Dropdown]:
+    """The folded settings: number of sources, and the LLM among those the operator offers."""
     with gr.Accordion("Settings", open=False), gr.Row():
         top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Number of sources (top_k)")
         llm = gr.Dropdown(
-            choices=_llm_choices(settings),
-            value=settings.llm,
-            allow_custom_value=True,
+            choices=list(policy.llms),
+            value=policy.llms[0],
+            allow_custom_value=False,
             label="LLM",
-            info=backend_usage() + " (extractive: no model, quotes the sources)",
+            info="The models this server offers (extractive: no model, quotes the sources)",
         )
     return top_k, llm
 
 
-def _llm_choices(settings: Settings) -> list[str]:
-    """The configured LLM, every packaged model, and the backends that need no name (extractive)."""
-    packaged = [f"local:{name}" for name in REGISTRY]
-    nameless = [backend.prefix for backend in BACKENDS.values() if backend.usage == backend.prefix]
-    return list(dict.fromkeys([settings.llm, *packaged, *nameless]))
-
-
-def _wire_events(app: gr.Blocks, settings: Settings, controls: _Controls) -> None:
+def _wire_events(app: gr.Blocks, settings: Settings, policy: WebPolicy, controls: _Controls) -> None:
     """Connect the controls to the handlers over ``settings``, and register the ``/ask`` API endpoint."""
     c = controls
 
     def chat(text: str, messages: Messages, done: Turns, name: str, k: float, spec: str) -> Iterator[tuple[Any, ...]]:
         """:func:`ui.handlers.chat` over this server's settings."""
-        yield from handlers.chat(settings, text, messages, done, name, k, spec)
+        yield from handlers.chat(settings, policy, text, messages, done, name, k, spec)
 
     def upload(
         paths: list[str] | None,
@@ -139,7 +136,7 @@ def _wire_events(app: gr.Blocks, settings: Settings, controls: _Controls) -> Non
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio injects the tracker)
     ) -> tuple[Any, ...]:
         """:func:`ui.handlers.upload` over this server's settings."""
-        return handlers.upload(settings, paths, messages, name, progress)
+        return handlers.upload(settings, policy, paths, messages, name, progress)
 
     c.question.submit(
         chat,
@@ -163,18 +160,26 @@ def _wire_events(app: gr.Blocks, settings: Settings, controls: _Controls) -> Non
     gr.api(handlers.ask_api(settings), api_name="ask", concurrency_id="answer")
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None) -> None:
-    """Run the web chat until interrupted; ``auth`` is ``"user:password"`` or None (no login)."""
-    login = None
-    if auth is not None:
-        user, sep, password = auth.partition(":")
-        if not sep or not user or not password:
-            raise ValueError("--auth must be USER:PASSWORD")
-        login = (user, password)
+def serve(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: str | None = None,
+    auth_file: str | None = None,
+    policy: WebPolicy | None = None,
+) -> None:
+    """Run the web chat until interrupted.
+
+    ``auth`` is ``"user:password"``, ``auth_file`` a file of ``user:password-hash`` lines (:mod:`ui.auth`);
+    with neither, anyone who reaches the port may use the chat. ``policy`` limits what users may do.
+    """
+    policy = policy or WebPolicy.default(settings.llm)
+    login = _login(auth, auth_file)
     _warm_up(settings)
     # Generation is serialised by the one loaded LLM; a few concurrent events let retrieval and
-    # uploads of other users proceed meanwhile instead of waiting in line.
-    app = build_app(settings).queue(default_concurrency_limit=4)
+    # uploads of other users proceed meanwhile instead of waiting in line. A bounded queue turns a
+    # flood of questions into "queue is full, try again" instead of unbounded memory.
+    app = build_app(settings, policy).queue(default_concurrency_limit=4, max_size=policy.queue_size)
     try:
         app.launch(
             server_name=host,
@@ -187,10 +192,25 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: s
             ssr_mode=False,
             pwa=False,
             mcp_server=False,
-            max_file_size="50mb",
+            # Gradio cuts off far larger uploads mid-stream; ui.policy gives the readable message for the rest.
+            max_file_size=f"{int((policy.max_file_mb + 1) * 2**20)}b",
+            app_kwargs={"middleware": [Middleware(security_headers)]},
         )
     except OSError as exc:  # Gradio's message talks about launch(); the user knows --host and --port
         raise RagError(f"cannot serve on {host}:{port} (in use, or not an address of this machine): {exc}") from exc
+
+
+def _login(auth: str | None, auth_file: str | None) -> Callable[[str, str], bool] | None:
+    """Gradio's login check for ``--auth`` and ``--auth-file`` together, or None when neither is given."""
+    if auth is None and auth_file is None:
+        return None
+    logins = Logins.read(auth_file) if auth_file else Logins({})
+    if auth is not None:
+        user, sep, password = auth.partition(":")
+        if not sep or not user or not password:
+            raise ValueError("--auth must be USER:PASSWORD")
+        logins = Logins({**logins.hashes, user: password_hash(password)})
+    return logins.check
 
 
 def _warm_up(settings: Settings) -> None:

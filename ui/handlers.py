@@ -24,7 +24,8 @@ from rag.config import Settings
 from rag.errors import DocumentError, RagError
 from rag.ingest.files import load
 from rag.store import list_collections
-from ui.render import error_html, render_answer, render_sources
+from ui.policy import WebPolicy, public_answer, public_message
+from ui.render import as_text, error_html, render_answer, render_sources
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def collection_names(settings: Settings) -> list[str]:
 
 def chat(
     settings: Settings,
+    policy: WebPolicy,
     text: str,
     messages: Messages,
     done: Turns,
@@ -61,26 +63,26 @@ def chat(
     if not question:
         yield text, messages, done, gr.skip()
         return
-    messages = [*messages, {"role": "user", "content": html.escape(question)}, {"role": "assistant", "content": ""}]
+    messages = [*messages, {"role": "user", "content": as_text(question)}, {"role": "assistant", "content": ""}]
     yield "", messages, done, gr.skip()
     history = [(turn["question"], turn["answer"].text) for turn in done]
     draft = ""
     try:
-        assistant = _open(settings, name, k, spec)
+        assistant = _open(settings, name, k, policy.check_llm(spec))
         for item in assistant.stream(question, history):
             if isinstance(item, Answer):
                 answer = item
                 break
             draft += item
-            messages[-1] = {"role": "assistant", "content": html.escape(draft)}
+            messages[-1] = {"role": "assistant", "content": as_text(draft)}
             yield "", messages, done, gr.skip()
     except RagError as exc:
         messages[-1] = {"role": "assistant", "content": error_html(str(exc))}
         yield "", messages, done, gr.skip()
         return
-    except Exception as exc:  # the page must never show a traceback; the log keeps it
+    except Exception:  # the page must never show a traceback; the log keeps it
         log.exception("answering %r failed", question)
-        messages[-1] = {"role": "assistant", "content": error_html(f"unexpected error ({type(exc).__name__}: {exc})")}
+        messages[-1] = {"role": "assistant", "content": error_html("unexpected error; the server log has the details")}
         yield "", messages, done, gr.skip()
         return
     done = [*done, {"question": question, "answer": answer}]
@@ -89,7 +91,7 @@ def chat(
 
 
 def upload(
-    settings: Settings, paths: list[str] | None, messages: Messages, name: str, progress: gr.Progress
+    settings: Settings, policy: WebPolicy, paths: list[str] | None, messages: Messages, name: str, progress: gr.Progress
 ) -> tuple[Any, ...]:
     """Copy uploads under the index folder, index them, and report in the chat; return (files, chat, collections)."""
     if not paths:
@@ -98,12 +100,14 @@ def upload(
         assistant = _open(settings, name, None, None)
         # Uploads live next to the index, so the paths in citations stay valid after Gradio's temp files go.
         folder = Path(settings.index_dir).absolute() / "uploads" / assistant.settings.collection
+        policy.check_upload(paths, folder)
         folder.mkdir(parents=True, exist_ok=True)
         content = _add_files(assistant, folder, paths, progress)
     except RagError as exc:
         content = error_html(str(exc))
     except OSError as exc:
-        content = error_html(f"could not store the upload: {exc}")
+        log.exception("storing an upload failed")
+        content = error_html(f"could not store the upload ({exc.strerror or type(exc).__name__})")
     messages = [*messages, {"role": "assistant", "content": content}]
     return None, messages, gr.Dropdown(choices=collection_names(settings))
 
@@ -118,13 +122,15 @@ def ask_api(settings: Settings) -> Callable[[str, str | None, int | None], str]:
         """Answer ``question`` over ``collection`` (default: the server's) with ``top_k`` sources.
 
         Returns the answer as a JSON text: text with [n] markers, citations, sources, refused, timings.
+        Files are named by their display names (relative to the indexed folder, or the upload's name).
         """
         # A JSON text, not a dict: gradio_client takes any dict with a "path" key (citations have one)
         # for a file to download, and fails.
         try:
-            return json.dumps(_open(settings, collection, top_k, None).ask(question).to_dict(), ensure_ascii=False)
+            answer = _open(settings, collection, top_k, None).ask(question)
+            return json.dumps(public_answer(answer), ensure_ascii=False)
         except RagError as exc:
-            raise gr.Error(str(exc), print_exception=False) from exc
+            raise gr.Error(public_message(str(exc)), print_exception=False) from exc
 
     return ask
 

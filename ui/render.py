@@ -10,11 +10,11 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from rag.answer import REFUSAL, Answer, Citation, Source
 from rag.citations import MARKER
+from ui.policy import public_message
 
 CSS = """
 #sources { max-height: 75vh; overflow-y: auto; }
@@ -50,9 +50,24 @@ document.addEventListener("click", (event) => {
 """
 
 
+# Characters that start Markdown, HTML or LaTeX in the chat (images, links, emphasis, code, math, autolinks):
+# written as character references, they show as themselves and never render.
+_MARKUP = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+!|~$:<>&\"'"}
+_MARKUP_RE = re.compile("[" + re.escape("".join(_MARKUP)) + "]")
+
+
+def as_text(text: str) -> str:
+    """``text`` for the chat, shown as typed: no Markdown image, link, HTML tag or formula in it renders.
+
+    >>> as_text("![x](http://h/a.png) <img src=x>")
+    '&#33;&#91;x&#93;&#40;http&#58;//h/a.png&#41; &#60;img src=x&#62;'
+    """
+    return _MARKUP_RE.sub(lambda m: _MARKUP[m.group()], text)
+
+
 def error_html(message: str) -> str:
-    """``message`` as a warning line in the chat."""
-    return f'<span class="rag-error">⚠️ {html.escape(message)}</span>'
+    """``message`` as a warning line in the chat, without server paths."""
+    return f'<span class="rag-error">⚠️ {as_text(public_message(message))}</span>'
 
 
 def render_answer(answer: Answer, turn: int) -> str:
@@ -66,7 +81,12 @@ def render_answer(answer: Answer, turn: int) -> str:
         numbers = [n.strip() for n in match.group(1).split(",")]
         return " " + "".join(f'<a class="cite" href="#src-{turn}-{n}">[{n}]</a>' for n in numbers)
 
-    return MARKER.sub(link, html.escape(answer.text, quote=False))
+    # Markers are found in the plain text, then every piece between them is made inert.
+    parts, position = [], 0
+    for match in MARKER.finditer(answer.text):
+        parts += [as_text(answer.text[position : match.start()]), link(match)]
+        position = match.end()
+    return "".join([*parts, as_text(answer.text[position:])])
 
 
 def render_sources(done: Sequence[dict[str, Any]]) -> str:
@@ -98,8 +118,8 @@ def _source_card(turn: int, source: Source, citations: Sequence[Citation]) -> st
     where += f"chars {chunk.start}–{chunk.end} · relevance {source.score:.2f}"
     return (
         f'<div class="source" id="src-{turn}-{source.n}">'
-        f"<div><b>[{source.n}] {html.escape(Path(chunk.path).name)}</b></div>"
-        f'<div class="where" title="{html.escape(chunk.path)}">{html.escape(where)}</div>'
+        f"<div><b>[{source.n}] {html.escape(chunk.display_name)}</b></div>"
+        f'<div class="where">{html.escape(where)}</div>'
         f'<div class="passage">{_highlight(chunk.text, chunk.start, citations)}</div></div>'
     )
 

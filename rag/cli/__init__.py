@@ -25,7 +25,11 @@ EXAMPLES = {
     ),
     "chat": "example:\n  rag chat --collection notes",
     "status": "example:\n  rag status --index-dir index",
-    "serve": "example:\n  rag serve --port 7860 --auth alice:secret",
+    "serve": (
+        "example:\n  rag serve --port 7860 --auth alice:secret\n"
+        "  rag serve --llm local:qwen2.5-1.5b --allow-llm local:smollm2-135m --auth-file logins.txt\n"
+        "  (an --auth-file line is USER:HASH; make one with: python -m ui.auth USER)"
+    ),
     "collections": "example:\n  rag collections\n  rag collections --delete old-notes",
 }
 
@@ -78,13 +82,34 @@ def _parser() -> argparse.ArgumentParser:
     command("chat", "A conversation in the terminal (empty line or Ctrl-D to quit).", [common, answering])
     command("status", "Show collections, documents, chunks and the configured models.", [common])
     serve = command("serve", "Start the web chat (http://127.0.0.1:7860 by default).", [common, answering])
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
-    serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
-    serve.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
+    _serve_arguments(serve)
     collections = command("collections", "List the collections (documents, chunks, embedding model).", [common])
     collections.add_argument("--delete", metavar="NAME", help="delete collection NAME and all its chunks")
     add_eval_parser(commands, [common, answering])
     return parser
+
+
+def _serve_arguments(serve: argparse.ArgumentParser) -> None:
+    """The flags of ``rag serve``: where to listen, who may log in, and what web users may do."""
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    serve.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
+    serve.add_argument("--auth-file", metavar="FILE", help="require one of the logins in FILE (USER:HASH lines)")
+    serve.add_argument(
+        "--allow-llm",
+        metavar="SPEC",
+        action="append",
+        default=[],
+        help="another LLM web users may choose (repeatable); they always have --llm and extractive",
+    )
+    serve.add_argument("--max-upload-mb", type=float, default=50.0, help="largest uploaded file (default: 50)")
+    serve.add_argument("--max-files", type=int, default=20, help="files per upload (default: 20)")
+    serve.add_argument(
+        "--max-collection-mb", type=float, default=500.0, help="uploaded files per collection, in all (default: 500)"
+    )
+    serve.add_argument(
+        "--queue-size", type=int, default=16, help="questions waiting at most; more are told to retry (default: 16)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,6 +27,12 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     report = assistant.add(args.paths, progress=sys.stderr.isatty())
     for skipped in report.skipped:
         print(f"skipped {display_path(skipped.path)}: {skipped.reason}", file=sys.stderr)
+    for path, count in report.instructions.items():
+        print(
+            f"warning: {display_path(path)}: {count} sentence(s) addressed to an AI assistant "
+            "(possible prompt injection); never shown to the LLM or cited",
+            file=sys.stderr,
+        )
     info = assistant.info()
     print(f"{report.summary()}; collection {info.name!r}: {info.documents} documents, {info.chunks} chunks")
     if args.strict and report.skipped:
@@ -101,8 +107,17 @@ def cmd_collections(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from ui.app import serve  # the web front end imports rag, never the other way round at import time
+    from ui.policy import WebPolicy
 
-    serve(settings, host=args.host, port=args.port, auth=args.auth)
+    policy = WebPolicy.default(
+        settings.llm,
+        args.allow_llm,
+        max_file_mb=args.max_upload_mb,
+        max_files=args.max_files,
+        max_collection_mb=args.max_collection_mb,
+        queue_size=args.queue_size,
+    )
+    serve(settings, host=args.host, port=args.port, auth=args.auth, auth_file=args.auth_file, policy=policy)
     return 0
 
 

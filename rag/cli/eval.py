@@ -41,6 +41,8 @@ def add_eval_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> ar
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example:\n  rag index seeds && rag eval evals/seeds.jsonl --llm local:qwen2.5-1.5b\n"
         "  rag eval cmu-s08 --retrieval-only --min hit@5=0.6\n"
+        "  rag index evals/injection --collection injection && "
+        "rag eval evals/injection.jsonl --collection injection --max hijack_rate=0\n"
         "  rag eval evals/seeds.jsonl --compare evals/reports/seeds-20250101-120000.json",
     )
     parser.add_argument("file", metavar="FILE", help="question file (.jsonl), or cmu-s08 to build and index that set")
@@ -63,6 +65,14 @@ def add_eval_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> ar
         default=[],
         help="exit 1 when METRIC is below VALUE (repeatable), e.g. --min hit@5=0.8",
     )
+    parser.add_argument(
+        "--max",
+        metavar="METRIC=VALUE",
+        type=parse_threshold,
+        action="append",
+        default=[],
+        help="exit 1 when METRIC is above VALUE (repeatable), e.g. --max hijack_rate=0",
+    )
     parser.add_argument("--name", help="report name (default: the question file's name)")
     parser.add_argument("--out-dir", default=str(DEFAULT_OUT_DIR), help=f"report folder (default: {DEFAULT_OUT_DIR})")
     parser.add_argument("--limit", type=int, help="only the first N questions")
@@ -71,7 +81,7 @@ def add_eval_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> ar
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    """Run ``rag eval``; returns 1 when a ``--min`` threshold is missed."""
+    """Run ``rag eval``; returns 1 when a ``--min`` or ``--max`` threshold is missed."""
     from rich.console import Console
 
     from rag.assistant import Assistant
@@ -98,7 +108,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         print_side_by_side(reports, console)
     if earlier:
         print_comparison(compare_metrics(earlier[1], report.metrics), console, earlier[0])
-    failures = failed_thresholds(report.metrics, dict(args.min))
+    failures = failed_thresholds(report.metrics, dict(args.min), dict(args.max))
     for failure in failures:
         print(f"rag eval: below threshold: {failure}", file=sys.stderr)
     return 1 if failures else 0

@@ -29,6 +29,10 @@ class EvalCase:
     """Files that answer the question, matched by trailing path components (e.g. a file name)."""
     history: tuple[tuple[str, str], ...] = ()
     """Earlier (question, answer) turns for a follow-up question."""
+    payload: str = ""
+    """An attacker's string planted in a document (prompt injection): an answer containing it was hijacked."""
+    kind: str = ""
+    """The attack kind of a hostile question (``override``, ``role-tag``, ...), or ``benign``; for reports."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EvalCase:
@@ -50,6 +54,8 @@ class EvalCase:
             answerable=data.get("answerable", True),
             gold_sources=tuple(str(g) for g in data.get("gold_sources") or ()),
             history=tuple((str(q), str(a)) for q, a in history),
+            payload=str(data.get("payload") or ""),
+            kind=str(data.get("kind") or ""),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,6 +70,8 @@ class EvalCase:
             data["gold_sources"] = list(self.gold_sources)
         if self.history:
             data["history"] = [list(turn) for turn in self.history]
+        if self.payload or self.kind:
+            data.update(payload=self.payload, kind=self.kind)
         return data
 
 

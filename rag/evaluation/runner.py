@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.evaluation.cases import EvalCase
-from rag.evaluation.scoring import LATENCY_METRICS, CaseResult, score_case
+from rag.evaluation.scoring import CaseResult, lower_is_better, score_case
 
 if TYPE_CHECKING:
     from rag.assistant import Assistant
@@ -81,10 +81,10 @@ class MetricChange:
 
     @property
     def better(self) -> bool | None:
-        """Whether the change is an improvement (latency: lower is better); None if unchanged or unknown."""
+        """Whether the change is an improvement (latency, hijack rates: lower is better); None if unknown."""
         if not self.delta:
             return None
-        return (self.delta < 0) if self.name in LATENCY_METRICS else (self.delta > 0)
+        return (self.delta < 0) if lower_is_better(self.name) else (self.delta > 0)
 
 
 def compare_metrics(old: dict[str, float], new: dict[str, float]) -> list[MetricChange]:
@@ -104,14 +104,20 @@ def parse_threshold(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(f"expected METRIC=VALUE, e.g. hit@5=0.8, not {text!r}") from None
 
 
-def failed_thresholds(values: dict[str, float], minimums: dict[str, float]) -> list[str]:
-    """The thresholds a run misses; a metric the run lacks counts as missed."""
+def failed_thresholds(
+    values: dict[str, float], minimums: dict[str, float], maximums: dict[str, float] | None = None
+) -> list[str]:
+    """The thresholds a run misses (below a minimum, above a maximum); a metric the run lacks counts as missed."""
     failures = []
-    for name, minimum in minimums.items():
+    bounds = [(name, limit, True) for name, limit in minimums.items()]
+    bounds += [(name, limit, False) for name, limit in (maximums or {}).items()]
+    for name, limit, is_minimum in bounds:
         if name not in values:
             failures.append(f"{name}: missing (run has {', '.join(values)})")
-        elif values[name] < minimum:
-            failures.append(f"{name}: {values[name]:.4f} < {minimum}")
+        elif is_minimum and values[name] < limit:
+            failures.append(f"{name}: {values[name]:.4f} < {limit}")
+        elif not is_minimum and values[name] > limit:
+            failures.append(f"{name}: {values[name]:.4f} > {limit}")
     return failures
 
 

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rag.ingest.document import Document
 from rag.ingest.formats import Readable
+from rag.ingest.instructions import find_instructions
+from rag.ingest.sentences import sentences
 
-# A sentence ends at ., ! or ? (plus closing quotes or brackets) followed by whitespace, or at a line break.
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\s*\n\s*")
 WINDOW = 1 << 20
 """Characters of text chunked at a time."""
 
@@ -38,6 +37,16 @@ class Chunk:
     """Path of the nearest heading above the chunk, e.g. ``Guide > Setup`` (empty when none)."""
     page_breaks: tuple[int, ...] = ()
     """Offsets inside ``[start, end)`` where a new page begins."""
+    instructions: tuple[tuple[int, int], ...] = ()
+    """File spans of the sentences that address an AI instead of the reader (see :mod:`rag.ingest.instructions`):
+    never shown to the LLM, never support for a citation."""
+    name: str = ""
+    """How the file is shown to web users: its path relative to the indexed folder, or the upload's name."""
+
+    @property
+    def display_name(self) -> str:
+        """:attr:`name`, or the file name for chunks indexed before names were recorded."""
+        return self.name or self.path.replace("\\", "/").rsplit("/", 1)[-1]
 
     def page_at(self, offset: int) -> int | None:
         """The page of file offset ``offset`` inside this chunk (None for documents without pages)."""
@@ -57,34 +66,6 @@ def embedding_text(chunk: Chunk) -> str:
     """
     text = f"{chunk.heading}\n{chunk.text}" if chunk.heading else chunk.text
     return text[:EMBED_CHARS]
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Spans ``(start, end)`` of the sentences of ``text``, without surrounding whitespace.
-
-    >>> sentences("One. Two?\\nThree")
-    [(0, 4), (5, 9), (10, 15)]
-    """
-    spans: list[tuple[int, int]] = []
-    position = 0
-    for match in _SENTENCE_BREAK.finditer(text):
-        end = match.start()
-        # Keep closing quotes/brackets with their sentence.
-        stripped = match.group().rstrip()
-        end += len(stripped) if stripped and not stripped[0].isspace() else 0
-        _add_span(text, position, end, spans)
-        position = match.end()
-    _add_span(text, position, len(text), spans)
-    return spans
-
-
-def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        spans.append((start, end))
 
 
 def _pieces(text: str, size: int) -> list[tuple[int, int]]:
@@ -160,8 +141,8 @@ def chunk_spans(
         buffer, base = buffer[resume:], base + resume
 
 
-def chunk_source(source: Readable, size: int = 1000, overlap: int = 200) -> Iterator[Chunk]:
-    """The chunks of a document, with page and heading, as its text is read."""
+def chunk_source(source: Readable, size: int = 1000, overlap: int = 200, name: str = "") -> Iterator[Chunk]:
+    """The chunks of a document, with page, heading and instruction-like sentences, as its text is read."""
     path_key = hashlib.sha1(source.path.encode()).hexdigest()[:12]
     for start, end, text in chunk_spans(source.blocks(), size, overlap):
         structure = source.structure  # a TextFile fills it while its blocks are read
@@ -178,6 +159,8 @@ def chunk_source(source: Readable, size: int = 1000, overlap: int = 200) -> Iter
             page=page,
             heading=structure.heading_at(start),
             page_breaks=breaks,
+            instructions=tuple((start + s, start + e) for s, e in find_instructions(text)),
+            name=name,
         )
 
 

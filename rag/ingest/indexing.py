@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rag.config import Settings
 from rag.embedding import Embedder
@@ -41,18 +42,24 @@ class IndexResult:
     """Files that disappeared from an indexed folder; their chunks were deleted."""
     skipped: list[Skipped] = field(default_factory=list)
     chunks_embedded: int = 0
+    instructions: dict[str, int] = field(default_factory=dict)
+    """Files of this run with sentences that address an AI (prompt injection), and how many: kept out of answers."""
 
     def summary(self) -> str:
         """One line for humans."""
+        flagged = f", {len(self.instructions)} with text addressed to an AI" if self.instructions else ""
         return (
             f"{len(self.indexed)} indexed ({self.chunks_embedded} chunks embedded), "
-            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, {len(self.skipped)} skipped"
+            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, {len(self.skipped)} skipped{flagged}"
         )
 
 
 def chunking_key(settings: Settings) -> str:
-    """The chunking settings as stored with each chunk: changing them re-chunks every file."""
-    return f"{settings.chunk_size}/{settings.chunk_overlap}"
+    """The chunking settings as stored with each chunk: changing them re-chunks every file.
+
+    The version after them changes when chunks gain data: ``2`` added instruction spans and display names.
+    """
+    return f"{settings.chunk_size}/{settings.chunk_overlap}/2"
 
 
 def index_paths(
@@ -72,12 +79,7 @@ def index_paths(
     states = store.file_states()
     indexed: list[str] = []
     unchanged: list[str] = []
-    removed: list[str] = []
-    seen = {str(f) for f in files}
-    for stored in sorted(states):
-        if stored not in seen and _under(stored, roots) and not os.path.lexists(stored):
-            store.delete_file(stored)
-            removed.append(stored)
+    removed = _remove_vanished(store, states, roots, {str(f) for f in files})
 
     chunking = chunking_key(settings)
     bar = _Progress(files) if progress and files else None
@@ -98,7 +100,7 @@ def index_paths(
                 source = open_source(path)
                 embedder = embedder or Embedder.default()
                 writing = True
-                chunks_embedded += _write_file(source, store, embedder, settings, bar)
+                chunks_embedded += _write_file(source, store, embedder, settings, bar, display_name(path, roots))
                 indexed.append(key)
         except DocumentError as exc:
             reason = str(exc)
@@ -111,10 +113,40 @@ def index_paths(
             bar.finish()
     if bar:
         bar.close()
-    return IndexResult(indexed, unchanged, removed, skipped, chunks_embedded)
+    touched = set(indexed) | set(unchanged)
+    flagged = {key: n for key, n in store.instruction_counts().items() if key in touched}
+    for key, n in flagged.items():
+        log.info("%s: %d sentence(s) address an AI assistant; kept out of prompts and citations", key, n)
+    return IndexResult(indexed, unchanged, removed, skipped, chunks_embedded, flagged)
 
 
-def _write_file(source: Readable, store: Store, embedder: Embedder, settings: Settings, bar: _Progress | None) -> int:
+def _remove_vanished(store: Store, states: dict[str, Any], roots: list[Path], seen: set[str]) -> list[str]:
+    """Delete the chunks of files that vanished from the indexed folders; return their paths."""
+    removed = []
+    for stored in sorted(states):
+        if stored not in seen and _under(stored, roots) and not os.path.lexists(stored):
+            store.delete_file(stored)
+            removed.append(stored)
+    return removed
+
+
+def display_name(path: Path, roots: list[Path]) -> str:
+    """``path`` relative to the indexed folder it was found in, else its file name.
+
+    >>> display_name(Path("/data/docs/hr/leave.pdf"), [Path("/data/docs")])
+    'hr/leave.pdf'
+    >>> display_name(Path("/data/docs/hr/leave.pdf"), [Path("/data/docs/hr/leave.pdf")])
+    'leave.pdf'
+    """
+    folders = [root for root in roots if root in path.parents]
+    if not folders:
+        return path.name
+    return path.relative_to(max(folders, key=lambda root: len(root.parts))).as_posix()
+
+
+def _write_file(
+    source: Readable, store: Store, embedder: Embedder, settings: Settings, bar: _Progress | None, name: str
+) -> int:
     """Embed and write the chunks of ``source`` in batches, then drop its other chunks; returns the count."""
     chunking = chunking_key(settings)
     written: set[str] = set()
@@ -127,7 +159,7 @@ def _write_file(source: Readable, store: Store, embedder: Embedder, settings: Se
             bar.advance_to(chunks[-1].end)
 
     chars = 0
-    for chunk in chunk_source(source, settings.chunk_size, settings.chunk_overlap):
+    for chunk in chunk_source(source, settings.chunk_size, settings.chunk_overlap, name):
         if len(batch) == BATCH or chars >= BATCH_CHARS:  # written once a later chunk shows it is not the last
             flush(batch, last=False)
             batch, chars = [], 0

@@ -14,7 +14,8 @@ from rag.answer import REFUSAL, Source
 from rag.citations import content_words
 from rag.config import Settings
 from rag.errors import ModelError
-from rag.ingest.chunking import sentences
+from rag.ingest.instructions import overlaps
+from rag.ingest.sentences import sentences
 from rag.llm.base import Message, approx_tokens
 
 MIN_OVERLAP = 0.5
@@ -53,6 +54,8 @@ def rank_sentences(question: str, sources: Sequence[Source]) -> list[Candidate]:
     for source in sources:
         text = source.chunk.text
         for start, end in sentences(text):
+            if overlaps(source.chunk.instructions, source.chunk.start + start, source.chunk.start + end):
+                continue  # a sentence addressed to an AI is never quoted as an answer
             sentence = text[start:end]
             overlap = len(words & _words(sentence)) / len(words)
             # Overlapping chunks repeat sentences: keep each once, with its first source.

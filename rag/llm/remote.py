@@ -7,6 +7,7 @@ server that stops answering) into a one-line :class:`ModelError` that says what 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -19,6 +20,8 @@ from rag.llm.base import Message, approx_tokens
 
 if TYPE_CHECKING:
     from rag.answer import Source
+
+log = logging.getLogger(__name__)
 
 OPENAI_EXAMPLE = "openai:deepseek-chat@https://api.deepseek.com"
 
@@ -42,14 +45,25 @@ class OpenAILLM:
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
     @classmethod
-    def from_spec(cls, spec: str, api_key: str = "", timeout: float = 120.0) -> OpenAILLM:
-        """From the part of ``openai:MODEL@BASE_URL`` after ``openai:``."""
+    def from_spec(cls, spec: str, settings: Settings) -> OpenAILLM:
+        """From the part of ``openai:MODEL@BASE_URL`` (or ``openai:MODEL``, at ``settings.openai_base_url``) after
+        ``openai:``. The API key is bound to ``settings.openai_base_url``: it is sent to that server and no other."""
         model, _, base_url = spec.partition("@")
+        base_url = base_url or settings.openai_base_url
         if not model or not base_url:
             raise ModelError(
-                f"openai:{spec} names no model or no server: use openai:MODEL@BASE_URL, e.g. {OPENAI_EXAMPLE}"
+                f"openai:{spec} names no model or no server: use openai:MODEL@BASE_URL, e.g. {OPENAI_EXAMPLE}, "
+                "or openai:MODEL with RAG_OPENAI_BASE_URL set"
             )
-        return cls(model, base_url, api_key, timeout)
+        key = settings.openai_api_key
+        if key and not same_endpoint(base_url, settings.openai_base_url):
+            log.warning(
+                "RAG_OPENAI_API_KEY is bound to RAG_OPENAI_BASE_URL (%s); not sent to %s",
+                settings.openai_base_url or "not set",
+                base_url,
+            )
+            key = ""
+        return cls(model, base_url, key, settings.llm_timeout)
 
     def stream_chat(
         self, messages: Sequence[Message], max_tokens: int, *, question: str = "", sources: Sequence[Source] = ()
@@ -142,7 +156,10 @@ def _status_message(name: str, url: str, response: httpx.Response) -> str:
     detail = _detail(_decode_quietly(response.text)) or response.text.strip()[:200] or response.reason_phrase
     detail = " ".join(detail.split())
     if status in (401, 403):
-        return f"{name}: the server refused the API key ({status}: {detail}); set RAG_OPENAI_API_KEY to a valid key"
+        return (
+            f"{name}: the server refused the API key ({status}: {detail}); set RAG_OPENAI_API_KEY to a valid key "
+            "and RAG_OPENAI_BASE_URL to this server (the key is sent to that URL only)"
+        )
     if status == 404 and name.startswith("ollama:"):
         model = name.partition(":")[2]
         return f"{name}: Ollama has no model {model!r} ({detail}); run: ollama pull {model}"
@@ -178,8 +195,29 @@ def _detail(event: dict[str, Any]) -> str:
 
 
 def create_openai(name: str, settings: Settings) -> OpenAILLM:
-    """``openai:MODEL@BASE_URL``, with ``settings.openai_api_key`` as the bearer token."""
-    return OpenAILLM.from_spec(name, settings.openai_api_key, settings.llm_timeout)
+    """``openai:MODEL@BASE_URL`` or ``openai:MODEL`` (at ``settings.openai_base_url``)."""
+    return OpenAILLM.from_spec(name, settings)
+
+
+def same_endpoint(url: str, other: str) -> bool:
+    """Whether two base URLs name the same server and API root (scheme, host, port and path; case and a
+    trailing slash aside).
+
+    >>> same_endpoint("https://API.example.com/v1/", "https://api.example.com/v1")
+    True
+    >>> same_endpoint("https://api.example.com/v1", "http://api.example.com/v1")
+    False
+    >>> same_endpoint("http://evil.example/v1", "")
+    False
+    """
+    if not url or not other:
+        return False
+    a, b = urlsplit(url.strip()), urlsplit(other.strip())
+    return (a.scheme.lower(), a.netloc.lower(), a.path.rstrip("/")) == (
+        b.scheme.lower(),
+        b.netloc.lower(),
+        b.path.rstrip("/"),
+    )
 
 
 def create_ollama(name: str, settings: Settings) -> OllamaLLM:

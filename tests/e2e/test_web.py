@@ -6,15 +6,8 @@ Real index, embedding model, LLM (the small local:smollm2-135m), Gradio server a
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,78 +16,17 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError, AuthenticationError
 
 from rag import Assistant
-from tests.support import ROOT
+from tests.support import ANSWER_TIMEOUT, LOGIN, ROOT, serve_rag
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
 
 SEED_NAME = "000_959d6777a251aa29.txt"
-RAG = Path(sys.executable).parent / "rag"  # the console script, as a user runs it
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-LOGIN = ("tester", "s3cret")
-ANSWER_TIMEOUT = 180_000  # ms; two shared cores, and the first answer loads the model
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def _serve(index_dir: Path, workdir: Path, *flags: str) -> Iterator[str]:
-    """Run ``rag serve`` with the small model until the block ends; yield its URL."""
-    port = _free_port()
-    log_path = workdir / f"serve-{port}.log"
-    command = [
-        str(RAG),
-        "serve",
-        "--index-dir",
-        str(index_dir),
-        "--llm",
-        "local:smollm2-135m",
-        "--top-k",
-        "2",
-        "--port",
-        str(port),
-        *flags,
-    ]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            deadline = time.monotonic() + 240
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"rag serve exited with {process.returncode}:\n{log_path.read_text()}")
-                try:
-                    urllib.request.urlopen(url, timeout=5).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        pytest.fail(f"rag serve did not answer at {url} in 240 s:\n{log_path.read_text()}")
-                    time.sleep(0.5)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-    assert "Traceback" not in log_path.read_text(), log_path.read_text()
 
 
 @pytest.fixture(scope="module")
 def server(seed_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The web chat over the index of seeds/."""
-    with _serve(seed_index, tmp_path_factory.mktemp("serve")) as url:
+    with serve_rag(seed_index, tmp_path_factory.mktemp("serve")) as url:
         yield url
 
 
@@ -107,24 +39,8 @@ def empty_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def empty_server(empty_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The web chat over an empty index, behind a login."""
-    with _serve(empty_index, tmp_path_factory.mktemp("serve-empty"), "--auth", ":".join(LOGIN)) as url:
+    with serve_rag(empty_index, tmp_path_factory.mktemp("serve-empty"), "--auth", ":".join(LOGIN)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the browser tests must run in CI: {message}")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _ask(url: str, question: str, *args: Any) -> dict[str, Any]:
@@ -138,7 +54,8 @@ def test_ask_endpoint_returns_a_cited_answer(server: str) -> None:
     assert answer["citations"], answer
     citation = answer["citations"][0]
     assert citation["path"].endswith(SEED_NAME)
-    text = Path(citation["path"]).read_text(encoding="utf-8")
+    assert citation["path"] == SEED_NAME  # the display name: never a path on the server
+    text = (ROOT / "seeds" / SEED_NAME).read_text(encoding="utf-8")
     assert text[citation["start"] : citation["end"]] == citation["quote"]
     assert f"[{citation['n']}]" in answer["text"]
     # The optional arguments: collection and number of sources.
@@ -302,5 +219,7 @@ def test_browser_shows_errors_in_the_chat_and_answers_after_an_upload(
     page.locator("#sources #turn-1").wait_for(timeout=ANSWER_TIMEOUT)
     assert "Shenzhen" in bot.last.inner_text()
     assert page.locator('#chat a.cite[href^="#src-1-"]').count() > 0
-    assert page.locator("#sources .source .where").first.get_attribute("title") == str(stored)
+    # The card names the upload, never its path on the server.
+    assert page.locator("#sources .source b").first.inner_text().endswith(SEED_NAME)
+    assert str(stored.parent) not in page.locator("#sources").inner_html()
     page.close()

@@ -1,9 +1,10 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.ingest.chunking import chunk_document, chunk_spans, embedding_text, sentences
+from rag.ingest.chunking import chunk_document, chunk_spans, embedding_text
 from rag.ingest.document import Document, Structure
 from rag.ingest.formats.text import markdown_structure
+from rag.ingest.sentences import sentences
 from tests.support import SEED_FILE
 
 

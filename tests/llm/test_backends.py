@@ -32,7 +32,7 @@ from rag.llm import approx_tokens, load_llm
 from rag.llm.extractive import ExtractiveLLM, extractive_answer
 from rag.llm.local import SMOLLM2, LocalLLM, model_path, physical_cores
 from rag.llm.remote import OllamaLLM, OpenAILLM
-from rag.prompt import build_messages, fit_sources
+from rag.prompt import build_messages, fit_sources, source_label
 from tests.support import SEED_FACTS, SEED_FILE, assert_cites_seed
 
 KEY = "test-key-123"
@@ -80,6 +80,7 @@ def openai_assistant(seed_index: Path, url: str, key: str = KEY, **overrides: An
         llm=f"openai:smollm2@{url}",
         top_k=2,
         openai_api_key=key,
+        openai_base_url=url,
         **overrides,
     )
 
@@ -120,13 +121,15 @@ def test_openai_errors_are_one_line_in_the_cli(seed_index, openai_server):
         **os.environ,
         "RAG_INDEX_DIR": str(seed_index),
         "RAG_OPENAI_API_KEY": "wrong",
-        "RAG_LLM": f"openai:smollm2@{openai_server}",
+        "RAG_OPENAI_BASE_URL": openai_server,
+        "RAG_LLM": "openai:smollm2",
     }
     result = subprocess.run(
         [sys.executable, "-m", "rag.cli", "ask", FIONA], capture_output=True, text=True, env=env, timeout=300
     )
     assert result.returncode == 1
-    assert result.stderr.startswith("rag: error: openai:smollm2@") and "refused the API key" in result.stderr
+    assert result.stderr.startswith(f"rag: error: openai:smollm2@{openai_server}")
+    assert "refused the API key" in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
@@ -142,7 +145,10 @@ def test_web_chat_shows_backend_errors_as_a_message(seed_index):
     from ui.handlers import chat
 
     closed = f"openai:m@http://127.0.0.1:{free_port()}"
-    *_, (_, messages, _, _) = list(chat(Settings(index_dir=seed_index), FIONA, [], [], "default", 2, closed))
+    from ui.policy import WebPolicy
+
+    policy = WebPolicy.default(closed)  # the operator serves that LLM
+    *_, (_, messages, _, _) = list(chat(Settings(index_dir=seed_index), policy, FIONA, [], [], "default", 2, closed))
     reply = messages[-1]["content"]
     assert 'class="rag-error"' in reply and "cannot connect to" in reply and "is the server running?" in reply
 
@@ -290,11 +296,11 @@ def test_extractive_answer_is_deterministic_and_marks_each_sentence():
 
 def test_fit_sources_keeps_ranked_sources_and_cuts_at_a_sentence():
     sources = [source(1, "A" * 30 + ". " + "B" * 30 + "."), source(2, "C" * 60 + "."), source(3, "D.")]
-    whole = [approx_tokens(f"[{s.n}] {s.chunk.text}") + 2 for s in sources]
+    whole = [approx_tokens(source_label(s)) + 2 for s in sources]
     assert fit_sources(sources, sum(whole), approx_tokens) == sources
     cut = fit_sources(sources, whole[0] + 18, approx_tokens)  # source 2 cannot even keep its one sentence
     assert cut == sources[:1]
-    half = fit_sources(sources, 20, approx_tokens)
+    half = fit_sources(sources, approx_tokens(source_label(sources[0])) - 8, approx_tokens)  # room for "A...A."
     assert len(half) == 1 and half[0].chunk.text == "A" * 30 + "."
     assert half[0].chunk.end - half[0].chunk.start == len(half[0].chunk.text)
     assert fit_sources(sources, 3, approx_tokens) == []
