@@ -6,17 +6,17 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from rag.answer import REFUSAL, Answer, Source, Timings
 from rag.citations import cite, content_words
 from rag.config import Settings
-from rag.embedding import Embedder
+from rag.embedding import Embedder, cached
 from rag.errors import IndexStateError
 from rag.ingest.indexing import IndexResult, index_paths
-from rag.llm import LLM, load_llm
-from rag.prompt import Turn, build_messages, standalone_query
+from rag.llm import LLM, Message, load_llm
+from rag.prompt import Turn, build_messages, select_excerpts, standalone_query
 from rag.retrieval import Retriever
 from rag.store import CollectionInfo, Store
 
@@ -66,7 +66,9 @@ class Assistant:
     def llm(self) -> LLM:
         """The LLM backend, loaded on first use and shared by the process."""
         if self._llm is None:
+            embedder = Embedder.load_in_background()  # both models load at once: a cold start waits for one
             self._llm = load_llm(self.settings)
+            embedder.join()
         return self._llm
 
     def add(self, paths: Iterable[str | os.PathLike[str]], progress: bool = False) -> IndexResult:
@@ -89,6 +91,23 @@ class Assistant:
         hits = self.retriever.retrieve(question, self.settings.top_k)
         return [Source(n, chunk, round(score, 4)) for n, (chunk, score) in enumerate(hits, start=1)]
 
+    def _messages(
+        self,
+        question: str,
+        query: str,
+        sources: Sequence[Source],
+        history: Sequence[Turn],
+        llm: LLM,
+        embed: Callable[[list[str]], list[list[float]]],
+    ) -> list[Message]:
+        """The prompt: the excerpts that matter for ``query`` (``context_tokens``), or whole chunks that fit the
+        context window with room left for the answer."""
+        budget = self.settings.context_window - self.settings.max_tokens
+        if self.settings.context_tokens <= 0 or llm.name == "extractive":  # extractive reads no prompt
+            return build_messages(question, sources, history, budget, llm.count_tokens)
+        excerpts = select_excerpts(query, sources, embed, self.settings.context_tokens, llm.count_tokens)
+        return build_messages(question, sources, history, budget, llm.count_tokens, excerpts)
+
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """Answer ``question`` (optionally within a conversation) with checked citations."""
         for item in self.stream(question, history):
@@ -102,22 +121,28 @@ class Assistant:
         >>> for item in assistant.stream("Who founded DeepSeek?"):  # doctest: +SKIP
         ...     print(item if isinstance(item, str) else "\\n", end="")
         """
+        for item in self.stream_with_sources(question, history):
+            if not isinstance(item, list):
+                yield item
+
+    def stream_with_sources(self, question: str, history: Sequence[Turn] = ()) -> Iterator[list[Source] | str | Answer]:
+        """:meth:`stream`, preceded by the retrieved sources (a list) as soon as they are found, before the
+        LLM starts: a reader sees the evidence while the answer is written."""
         llm = self.llm  # fail fast on a missing model, before any other work
         started = time.perf_counter()
         question = question.strip()
         query = standalone_query(question, history)  # also what a model-less backend matches sources against
         sources = self.retrieve(query)
         retrieved = time.perf_counter()
+        yield sources
         if not sources or max(s.score for s in sources) < self.settings.min_score:
             yield REFUSAL
             yield Answer(question, REFUSAL, [], sources, True, _timings(started, retrieved))
             return
         pieces: list[str] = []
         first_token = 0.0
-        # The prompt leaves max_tokens of the context window for the answer.
-        messages = build_messages(
-            question, sources, history, self.settings.context_window - self.settings.max_tokens, llm.count_tokens
-        )
+        embed = cached(Embedder.default().embed_documents)
+        messages = self._messages(question, query, sources, history, llm, embed)
         for piece in llm.stream_chat(messages, self.settings.max_tokens, question=query, sources=sources):
             first_token = first_token or time.perf_counter()
             pieces.append(piece)
@@ -126,7 +151,7 @@ class Assistant:
         if not draft or _REFUSAL_PATTERN.search(draft):
             yield Answer(question, REFUSAL, [], sources, True, _timings(started, retrieved, first_token))
             return
-        checked = cite(draft, sources, question, Embedder.default().embed_documents)
+        checked = cite(draft, sources, question, embed)
         timings = _timings(started, retrieved, first_token)
         if checked.repeated_instructions:
             # A document's order to the assistant made it into the answer: a hijack, never certified.

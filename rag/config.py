@@ -55,12 +55,17 @@ class Settings:
     """How sources are found: ``vector``, ``keyword`` (BM25) or ``hybrid`` (both, fused)."""
     min_score: float = 0.25
     """Best-source cosine similarity below which the assistant refuses without asking the LLM."""
+    context_tokens: int = 0
+    """Tokens of source text the LLM reads: the sentences that matter for the question, each with the one
+    before it (``0``: whole chunks, cut to the context window). Fewer tokens, sooner answers."""
     max_tokens: int = 256
     """Upper bound on generated answer tokens."""
     context_window: int = 4096
     """LLM context window in tokens."""
     threads: int = 0
     """LLM threads; 0 means the number of physical cores."""
+    prompt_lookup: int = 0
+    """Tokens a local model drafts from the prompt per step (prompt-lookup decoding; 0: plain decoding)."""
     cache_dir: Path = dataclasses.field(default_factory=_default_cache_dir)
     """Where joined model files are cached."""
 

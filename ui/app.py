@@ -219,7 +219,9 @@ def _warm_up(settings: Settings) -> None:
     The first answer comes sooner, and the first users do not wait for the model to load.
     """
     try:
-        Embedder.default()
+        embedder = Embedder.load_in_background()  # the two models load at once
         load_llm(settings)
+        embedder.join()
+        Embedder.default()  # raises the embedding model's error, if it had one
     except RagError as exc:  # the server still starts: the chat shows this message when asked
         log.warning("%s", exc)

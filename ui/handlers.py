@@ -69,7 +69,10 @@ def chat(
     draft = ""
     try:
         assistant = _open(settings, name, k, policy.check_llm(spec))
-        for item in assistant.stream(question, history):
+        for item in assistant.stream_with_sources(question, history):
+            if isinstance(item, list):  # the sources, before the first token
+                yield "", messages, done, render_sources(done, (question, item))
+                continue
             if isinstance(item, Answer):
                 answer = item
                 break

@@ -89,11 +89,22 @@ def render_answer(answer: Answer, turn: int) -> str:
     return "".join([*parts, as_text(answer.text[position:])])
 
 
-def render_sources(done: Sequence[dict[str, Any]]) -> str:
-    """Every answer's sources, newest first and open; each card highlights the quoted spans."""
-    if not done:
+def render_sources(done: Sequence[dict[str, Any]], pending: tuple[str, Sequence[Source]] | None = None) -> str:
+    """Every answer's sources, newest first and open; each card highlights the quoted spans.
+
+    ``pending`` is the question being answered and its retrieved sources: shown first, while the answer is
+    written (``#turn-pending``), so the reader can start on the evidence.
+    """
+    if not done and not pending:
         return '<p class="empty">The sources of each answer appear here.</p>'
     groups = []
+    if pending:
+        question, sources = pending
+        cards = "".join(_source_card(0, s, []) for s in sources) or "<p>No passages.</p>"
+        groups.append(
+            f'<details class="turn pending" id="turn-pending" open><summary>{html.escape(question)} '
+            f"<small>(retrieved passages; answering…)</small></summary>{cards}</details>"
+        )
     for turn, item in reversed(list(enumerate(done, start=1))):
         answer: Answer = item["answer"]
         cited = {c.n for c in answer.citations}
@@ -104,7 +115,7 @@ def render_sources(done: Sequence[dict[str, Any]]) -> str:
             or "<p>No passages.</p>"
         )
         groups.append(
-            f'<details class="turn" id="turn-{turn}"{" open" if turn == len(done) else ""}>'
+            f'<details class="turn" id="turn-{turn}"{" open" if turn == len(done) and not pending else ""}>'
             f"<summary>{html.escape(item['question'])} <small>({label})</small></summary>{cards}</details>"
         )
     return "".join(groups)

@@ -161,9 +161,12 @@ class LocalLLM:
     the shared prefix (system prompt and earlier turns), so follow-up questions start sooner.
     """
 
-    def __init__(self, name: str, path: Path, context_window: int, threads: int, timeout: float = 120.0) -> None:
+    def __init__(
+        self, name: str, path: Path, context_window: int, threads: int, timeout: float = 120.0, prompt_lookup: int = 0
+    ) -> None:
         try:
             from llama_cpp import Llama
+            from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
         except ImportError as exc:
             raise ModelError("llama-cpp-python is not installed; see the README's set-up command") from exc
         self.name = f"local:{name}"
@@ -171,8 +174,12 @@ class LocalLLM:
         self.timeout = timeout
         self._lock = threading.Lock()
         try:
+            # Prompt-lookup decoding drafts the next tokens from the prompt (answers copy the sources)
+            # and checks them in one batch; greedy checking keeps the output that of plain decoding.
+            draft = LlamaPromptLookupDecoding(num_pred_tokens=prompt_lookup) if prompt_lookup else None
             self._llama: Any = Llama(
                 model_path=str(path),
+                draft_model=draft,
                 n_ctx=context_window,
                 n_threads=threads or physical_cores(),
                 seed=0,
@@ -219,7 +226,7 @@ def create(name: str, settings: Settings) -> LLM:
     if not name:
         raise ModelError(f"local: names no model: use one of {', '.join(f'local:{n}' for n in REGISTRY)}")
     try:
-        return _load(name, settings.cache_dir, settings.context_window, settings.threads, settings.llm_timeout)
+        return _load(name, settings)
     except ModelError as exc:
         if name not in REGISTRY:
             raise
@@ -232,15 +239,16 @@ def create(name: str, settings: Settings) -> LLM:
 _load_lock = threading.Lock()
 
 
-def _load(name: str, cache_dir: Path, context_window: int, threads: int, timeout: float) -> LocalLLM:
+def _load(name: str, settings: Settings) -> LocalLLM:
     """The shared :class:`LocalLLM`; the lock makes simultaneous first questions load it once."""
     with _load_lock:
-        llm = _load_once(name, cache_dir, context_window, threads)
-    llm.timeout = timeout  # not part of the cache key: a new timeout must not load another copy
+        llm = _load_once(name, settings.cache_dir, settings.context_window, settings.threads, settings.prompt_lookup)
+    llm.timeout = settings.llm_timeout  # not part of the cache key: a new timeout must not load another copy
     return llm
 
 
 @functools.lru_cache(maxsize=2)
-def _load_once(name: str, cache_dir: Path, context_window: int, threads: int) -> LocalLLM:
+def _load_once(name: str, cache_dir: Path, context_window: int, threads: int, prompt_lookup: int) -> LocalLLM:
     path = model_path(name, cache_dir)
-    return LocalLLM(name if name in REGISTRY else str(Path(name).expanduser()), path, context_window, threads)
+    shown = name if name in REGISTRY else str(Path(name).expanduser())
+    return LocalLLM(shown, path, context_window, threads, prompt_lookup=prompt_lookup)

@@ -1,0 +1,25 @@
+"""The chat handler with the real small model: the evidence is on the page before the answer is written."""
+
+from __future__ import annotations
+
+from rag.config import Settings
+from ui.handlers import chat
+from ui.policy import WebPolicy
+
+
+def test_the_sources_panel_fills_before_the_first_token(seed_index):
+    settings = Settings(index_dir=seed_index, llm="local:smollm2-135m", top_k=2)
+    policy = WebPolicy.default(settings.llm)
+    # The handler updates its message list in place: keep what each update showed.
+    updates = [
+        (box, [dict(m) for m in messages], done, panel)
+        for box, messages, done, panel in chat(
+            settings, policy, "Which city does Fiona Zhou work in?", [], [], "", 2, ""
+        )
+    ]
+    panels = [(i, panel) for i, (_, _, _, panel) in enumerate(updates) if isinstance(panel, str)]
+    drafts = [i for i, (_, messages, _, _) in enumerate(updates) if messages and messages[-1]["content"]]
+    first_panel, pending = panels[0]
+    assert 'id="turn-pending"' in pending and "000_959d6777a251aa29.txt" in pending
+    assert first_panel < drafts[0], "the sources came after the answer started"
+    assert 'id="turn-1"' in panels[-1][1] and "turn-pending" not in panels[-1][1]
