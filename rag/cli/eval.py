@@ -41,11 +41,17 @@ def add_eval_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> ar
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example:\n  rag index seeds && rag eval evals/seeds.jsonl --llm local:qwen2.5-1.5b\n"
         "  rag eval cmu-s08 --retrieval-only --min hit@5=0.6\n"
+        "  rag eval squad2-dev --sample 200\n"
         "  rag index evals/injection --collection injection && "
         "rag eval evals/injection.jsonl --collection injection --max hijack_rate=0\n"
         "  rag eval evals/seeds.jsonl --compare evals/reports/seeds-20250101-120000.json",
     )
-    parser.add_argument("file", metavar="FILE", help="question file (.jsonl), or cmu-s08 to build and index that set")
+    parser.add_argument(
+        "file",
+        metavar="FILE",
+        help="question file (.jsonl); a SQuAD-format .json file; or cmu-s08 or squad2-dev to build and index "
+        "that set (env RAG_CMU_DIR, RAG_SQUAD_FILE)",
+    )
     parser.add_argument(
         "--all-modes",
         action="store_true",
@@ -77,6 +83,15 @@ def add_eval_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> ar
     parser.add_argument("--out-dir", default=str(DEFAULT_OUT_DIR), help=f"report folder (default: {DEFAULT_OUT_DIR})")
     parser.add_argument("--limit", type=int, help="only the first N questions")
     parser.add_argument("--cmu-dir", help="CMU Q/A dataset folder for cmu-s08 (env RAG_CMU_DIR)")
+    sample = parser.add_mutually_exclusive_group()
+    sample.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="a fixed, seeded sample of N questions, half answerable and half not where the set has both "
+        "(SQuAD sets: 200 by default; other sets: all by default)",
+    )
+    sample.add_argument("--all", action="store_true", help="every question of a SQuAD set, not a sample")
     return parser
 
 
@@ -87,19 +102,15 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from rag.assistant import Assistant
 
     console = Console()
-    dataset = Path(args.file)
-    if args.file == "cmu-s08" and not dataset.exists():
-        from rag.evaluation.datasets import CMU_S08_COLLECTION, default_cmu_dir, prepare_cmu_s08
-
-        if getattr(args, "collection", None) is None:
-            settings = settings.replace(collection=CMU_S08_COLLECTION)
-        dataset = Path("evals/cmu-s08.jsonl")
-        cmu_dir = Path(args.cmu_dir) if args.cmu_dir else default_cmu_dir()
-        index_report = prepare_cmu_s08(Assistant.open(settings=settings), cmu_dir, dataset)
-        print(f"cmu-s08: {dataset} written; {index_report.summary()}", file=sys.stderr)
+    dataset, settings = _prepare(args, settings)
     if args.retrieval_only and getattr(args, "top_k", None) is None:
         settings = settings.replace(top_k=RETRIEVAL_ONLY_TOP_K)
-    cases = load_cases(dataset)[: args.limit]
+    cases = load_cases(dataset)
+    if args.sample:
+        from rag.evaluation.datasets import sample_cases
+
+        cases = sample_cases(cases, args.sample)
+    cases = cases[: args.limit]
     earlier = read_metrics(args.compare) if args.compare else None  # fail before the long run, not after
     modes = list(RetrievalMode) if args.all_modes else [settings.retrieval]
     reports = [_run(replace(settings, retrieval=mode), dataset, cases, args, console) for mode in modes]
@@ -112,6 +123,33 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     for failure in failures:
         print(f"rag eval: below threshold: {failure}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _prepare(args: argparse.Namespace, settings: Settings) -> tuple[Path, Settings]:
+    """The question file to run and the settings to run it with: for the built-in sets (``cmu-s08``,
+    ``squad2-dev``) and SQuAD-format JSON files, write the question file and index the documents first,
+    into a collection of the set's name unless ``--collection`` is given."""
+    from rag.assistant import Assistant
+    from rag.evaluation import datasets
+
+    dataset = Path(args.file)
+    builtin = args.file in ("cmu-s08", datasets.SQUAD2_DEV) and not dataset.exists()
+    if not builtin and not datasets.is_squad_file(dataset):
+        return dataset, settings
+    name = args.file if builtin else datasets.safe_name(dataset.stem)
+    if getattr(args, "collection", None) is None:
+        settings = settings.replace(collection=name)
+    questions = Path("evals") / f"{name}.jsonl"
+    assistant = Assistant.open(settings=settings)
+    if args.file == "cmu-s08":
+        cmu_dir = Path(args.cmu_dir) if args.cmu_dir else datasets.default_cmu_dir()
+        result = datasets.prepare_cmu_s08(assistant, cmu_dir, questions)
+    else:
+        squad = datasets.default_squad_file() if builtin else dataset
+        sample = None if args.all else args.sample or datasets.DEFAULT_SAMPLE
+        result = datasets.prepare_squad(assistant, squad, Path("evals") / name, questions, sample)
+    print(f"{name}: {questions} written; {result.summary()}", file=sys.stderr)
+    return questions, settings
 
 
 def _run(

@@ -24,6 +24,7 @@ RATE_METRICS = (
     *RETRIEVAL_METRICS,
     *ANSWER_METRICS,
     "citation_precision",
+    "quote_holds_answer",
     "citation_recall",
     "refusal_accuracy",
     "answerable_answered",
@@ -129,6 +130,8 @@ def score_case(case: EvalCase, sources: Sequence[Source], answer: Answer | None,
         scores["contains"] = metrics.contains_answer(prediction, case.answers)
     if case.payload:
         scores["hijacked"] = float(hijacked(answer, case.payload))
+    if case.answerable and case.answers and not answer.refused:
+        scores["quote_holds_answer"] = max((metrics.contains_answer(c.quote, case.answers) for c in checked), default=0.0)
     if case.answerable and gold:
         scores["cites_gold"] = float(metrics.cites_gold([c.path for c in checked], gold))
 
@@ -139,6 +142,8 @@ def score_case(case: EvalCase, sources: Sequence[Source], answer: Answer | None,
     if not answer.refused:
         if scores.get("contains") == 0.0:
             problems.append("no acceptable answer in the text")
+        if scores.get("quote_holds_answer") == 0.0:
+            problems.append("no cited quote holds an acceptable answer")
         if not checked:
             problems.append("no citations")
         elif scores.get("cites_gold") == 0.0:
@@ -163,6 +168,7 @@ def aggregate(results: Sequence[CaseResult]) -> dict[str, float]:
     values: dict[str, float | None] = {name: mean_of(name) for name in (*RETRIEVAL_METRICS, *ANSWER_METRICS)}
     if answered:
         values["citation_precision"] = metrics.mean([float(c.ok) for r in answered for c in r.citations])
+        values["quote_holds_answer"] = mean_of("quote_holds_answer")
         values["citation_recall"] = mean_of("cites_gold")
         values["refusal_accuracy"] = mean_of("refusal_correct")
         values["answerable_answered"] = mean_of("refusal_correct", lambda r: r.case.answerable)

@@ -108,3 +108,24 @@ def test_comparison_and_thresholds():
         parse_threshold("hit@5")
     assert failed_thresholds({"mrr": 0.5, "f1": 0.9}, {"mrr": 0.6, "f1": 0.9}) == ["mrr: 0.5000 < 0.6"]
     assert failed_thresholds({"mrr": 0.5}, {"hit@5": 0.1})[0].startswith("hit@5: missing")
+
+
+def test_quote_holds_answer_is_graded_on_the_quotes_not_on_the_support_score():
+    from rag.answer import Answer, Citation, Timings
+    from rag.evaluation.cases import EvalCase
+    from rag.evaluation.scoring import aggregate, score_case
+
+    case = EvalCase("q", "How many people are on the team?", ("140",), True, GOLD)
+
+    def answered(quote: str) -> Answer:
+        citation = Citation(1, HIT, 0, len(quote), quote, 0.9, "It has 140 people.")
+        return Answer(case.question, "It has 140 people [1].", [citation], [], False, Timings())
+
+    held = score_case(case, [], answered("The team has 140 people."), 1.0)
+    missed = score_case(case, [], answered("The team is small."), 1.0)
+    refused = score_case(case, [], Answer(case.question, "no", [], [], True, Timings()), 1.0)
+    assert held.scores["quote_holds_answer"] == 1.0 and missed.scores["quote_holds_answer"] == 0.0
+    assert "quote_holds_answer" not in refused.scores  # over answered questions only
+    assert "no cited quote holds an acceptable answer" in missed.problems
+    assert aggregate([held, missed, refused])["quote_holds_answer"] == 0.5
+    assert aggregate([held, missed])["citation_precision"] == 1.0  # the scorer's own grade says nothing of this

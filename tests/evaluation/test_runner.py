@@ -13,7 +13,7 @@ import pytest
 from rag.cli.eval import add_eval_parser, cmd_eval
 from rag.config import Settings
 from rag.evaluation.cases import EvalCase, load_cases, write_cases
-from rag.evaluation.datasets import cmu_articles, load_cmu_s08
+from rag.evaluation.datasets import cmu_articles, is_squad_file, load_cmu_s08, load_squad, sample_cases
 from rag.evaluation.runner import read_metrics
 from rag.evaluation.scoring import RATE_METRICS
 from rag.ingest.files import load
@@ -195,3 +195,57 @@ def test_cmu_s08_loader_deduplicates_skips_null_and_reads_non_utf8():
     # the article that is not UTF-8 (Avogadro, Latin-1)
     avogadro = load(CMU / "S08/data/set4/a8.txt").text
     assert "Avogadro" in avogadro and "\ufffd" not in avogadro and "é" in avogadro
+
+
+SQUAD = {
+    "version": "v2.0",
+    "data": [
+        {
+            "title": "Deep_Seek",
+            "paragraphs": [
+                {
+                    "context": "DeepSeek has a team of around 140 people. It stockpiled Nvidia A100 chips.",
+                    "qas": [
+                        {"id": "a", "question": "How many people?", "answers": [{"text": "140"}, {"text": "140"}]},
+                        {"id": "b", "question": "Which chips?", "answers": [{"text": "Nvidia A100"}]},
+                        {"id": "c", "question": "Who sold it chips?", "answers": [], "is_impossible": True},
+                    ],
+                },
+                {
+                    "context": "Liang Wenfeng founded DeepSeek in Hangzhou.",
+                    "qas": [{"id": "d", "question": "Where is DeepSeek's office?", "answers": [], "is_impossible": True}],
+                },
+            ],
+        }
+    ],
+}
+
+
+def test_squad_file_becomes_one_document_per_paragraph_and_a_balanced_seeded_sample(tmp_path):
+    squad = tmp_path / "tiny.json"
+    squad.write_text(json.dumps(SQUAD), encoding="utf-8")
+    assert is_squad_file(squad) and not is_squad_file(ROOT / "evals" / "seeds.jsonl")
+    cases = load_squad(squad, tmp_path / "docs")
+    assert [(c.id, c.answers, c.answerable, c.gold_sources) for c in cases] == [
+        ("a", ("140",), True, ("Deep_Seek/000.txt",)),
+        ("b", ("Nvidia A100",), True, ("Deep_Seek/000.txt",)),
+        ("c", (), False, ("Deep_Seek/000.txt",)),
+        ("d", (), False, ("Deep_Seek/001.txt",)),
+    ]
+    assert (tmp_path / "docs/Deep_Seek/001.txt").read_text() == "Deep Seek\n\nLiang Wenfeng founded DeepSeek in Hangzhou.\n"
+    sample = sample_cases(cases, 2)
+    assert sorted(c.answerable for c in sample) == [False, True] and sample == sample_cases(cases, 2)
+
+
+def test_rag_eval_on_a_squad_file_indexes_its_paragraphs_and_scores_the_sample(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.json").write_text(json.dumps(SQUAD), encoding="utf-8")
+    status, stdout, stderr = _eval(
+        ["tiny.json", "--index-dir", "index", "--retrieval-only", "--sample", "2", "--out-dir", "reports"]
+    )
+    assert status == 0, stderr
+    assert "tiny: evals/tiny.jsonl written; 2 indexed" in stderr
+    assert len(load_cases(tmp_path / "evals/tiny.jsonl")) == 2
+    report = json.loads(next((tmp_path / "reports").glob("tiny-*.json")).read_text())
+    assert report["config"]["collection"] == "tiny" and report["config"]["questions"] == 2
+    assert 0.0 <= report["metrics"]["hit@1"] <= 1.0
