@@ -8,6 +8,7 @@ citation check, total; and each configuration's ratio to the baseline measured i
 
     .venv/bin/python benchmarks/levers.py                       # default model, 10 questions
     .venv/bin/python benchmarks/levers.py --limit 3 --llm local:smollm2-135m
+    .venv/bin/python benchmarks/levers.py --configs "whole chunks" compressed
 """
 
 from __future__ import annotations
@@ -78,16 +79,19 @@ def main() -> None:
     parser.add_argument("--llm", default="local:qwen2.5-1.5b")
     parser.add_argument("--limit", type=int, default=10)
     parser.add_argument("--out", help="write the rows as JSON here")
+    parser.add_argument(
+        "--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS), help="configurations to run (default: all)"
+    )
     args = parser.parse_args()
 
     from rag import Assistant
 
     index_dir = Path(tempfile.mkdtemp(prefix="bench-levers-"))
     Assistant.open(index_dir=index_dir).add([ROOT / "seeds"])
-    assistants = {name: Assistant.open(index_dir=index_dir, llm=args.llm, **c) for name, c in CONFIGS.items()}
+    assistants = {name: Assistant.open(index_dir=index_dir, llm=args.llm, **CONFIGS[name]) for name in args.configs}
     for assistant in assistants.values():
         assistant.ask("Who founded DeepSeek?")  # warm-up: models, retrieval, the system prompt in the cache
-    names = list(CONFIGS)
+    names = list(args.configs)
     rows: list[dict[str, Any]] = []
     for i, question in enumerate(questions(args.limit)):
         for name in names[i % len(names) :] + names[: i % len(names)]:
