@@ -4,7 +4,7 @@ Small LLMs forget markers, cite the wrong source, or state things no source says
 markers are not trusted. Every answer sentence is scored against every sentence of the
 sources (word overlap plus embedding similarity); a citation whose source does not support
 its sentence is dropped, a sentence left without one gets the source that supports it, and
-a sentence that no source supports is reported as unsupported.
+a sentence that no source supports is left out of the answer and reported as unsupported.
 """
 
 from __future__ import annotations
@@ -221,8 +221,10 @@ def cite(draft: str, sources: Sequence[Source], question: str = "", embed: Embed
                 n, support = max(candidates.items(), key=lambda item: (item[1].enough, item[1].score))
                 if support.enough:
                     kept = {n: support}
-        if not kept:
+        if not kept:  # left out of the answer: nothing unverified is shown as if it were checked
             unsupported.append(claim)
+            text_parts[-1] = text_parts[-1].rstrip(" \t")
+            continue
         text_parts.append(_with_markers(claim, list(kept)))
         for n, support in kept.items():
             chunk = by_number[n].chunk

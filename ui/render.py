@@ -2,7 +2,7 @@
 
 Everything the browser shows beyond Gradio's own widgets is built here, as escaped HTML strings.
 The element ids and CSS classes (``#src-TURN-N``, ``details.turn#turn-TURN``, ``a.cite``, ``.source``,
-``.refusal``, ``.rag-error``) tie the rendered answers, the panel, :data:`CSS` and :data:`HEAD` together.
+``.refusal``, ``.unsupported``, ``.rag-error``) tie the rendered answers, the panel, :data:`CSS` and :data:`HEAD` together.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ CSS = """
 .source mark { background: #ffe58a; color: #000; padding: 0 1px; }
 a.cite { font-weight: 600; text-decoration: none; cursor: pointer; }
 .refusal { font-style: italic; }
+.unsupported { font-size: 0.85em; color: var(--body-text-color-subdued); margin-top: 0.4em; }
 .rag-error { color: var(--error-text-color, #b91c1c); }
 """
 
@@ -86,7 +87,16 @@ def render_answer(answer: Answer, turn: int) -> str:
     for match in MARKER.finditer(answer.text):
         parts += [as_text(answer.text[position : match.start()]), link(match)]
         position = match.end()
-    return "".join([*parts, as_text(answer.text[position:])])
+    return "".join([*parts, as_text(answer.text[position:]), _left_out(answer.unsupported)])
+
+
+def _left_out(sentences: Sequence[str]) -> str:
+    """The sentences of the draft that no source supports, folded away under a "not in the sources" mark."""
+    if not sentences:
+        return ""
+    items = "".join(f"<li>{as_text(s)}</li>" for s in sentences)
+    count = f"{len(sentences)} sentence{'s' if len(sentences) > 1 else ''}"
+    return f'<details class="unsupported"><summary>⚠️ not in the sources: {count} left out</summary><ul>{items}</ul></details>'
 
 
 def render_sources(done: Sequence[dict[str, Any]], pending: tuple[str, Sequence[Source]] | None = None) -> str:

@@ -151,7 +151,7 @@ def _print_answer(answer: Answer, streamed: str) -> None:
     if answer.text != streamed:  # the citation check changed the markers: show the checked text
         print(f"Checked answer: {answer.text}")
     for sentence in answer.unsupported:
-        print(f"(not supported by any source: {sentence!r})")
+        print(f"(not in the sources, left out: {sentence!r})")
     for citation in answer.citations:
         print(
             f'[{citation.n}] {display_path(citation.path)}, chars {citation.start}-{citation.end}: "{citation.quote}"'
