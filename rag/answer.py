@@ -63,6 +63,17 @@ class Timings:
 
 
 @dataclass(frozen=True)
+class Usage:
+    """Tokens the LLM read and wrote for one answer, counted by its own tokenizer (an estimate for a server
+    and for ``extractive``); zero when it was not asked (a refusal before generation)."""
+
+    prompt_tokens: int = 0
+    """The text of the prompt's messages (without the chat template's few tokens per message)."""
+    completion_tokens: int = 0
+    """The draft the LLM wrote, before the citation check."""
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer with the citations that back it.
 
@@ -78,6 +89,8 @@ class Answer:
     timings: Timings
     unsupported: list[str] = dataclasses.field(default_factory=list)
     """Answer sentences that no source supports (shown to the reader as unverified)."""
+    usage: Usage = dataclasses.field(default_factory=Usage)
+    """Tokens the LLM read and wrote."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from rag.answer import REFUSAL, Answer, Source, Timings
+from rag.answer import REFUSAL, Answer, Source, Timings, Usage
 from rag.citations import cite, content_words
 from rag.config import Settings
 from rag.embedding import Embedder, cached
@@ -148,22 +148,23 @@ class Assistant:
             pieces.append(piece)
             yield piece
         draft = "".join(pieces).strip()
+        usage = Usage(sum(llm.count_tokens(m["content"]) for m in messages), llm.count_tokens(draft) if draft else 0)
         if not draft or _REFUSAL_PATTERN.search(draft):
-            yield Answer(question, REFUSAL, [], sources, True, _timings(started, retrieved, first_token))
+            yield Answer(question, REFUSAL, [], sources, True, _timings(started, retrieved, first_token), usage=usage)
             return
         checked = cite(draft, sources, question, embed)
         timings = _timings(started, retrieved, first_token)
         if checked.repeated_instructions:
             # A document's order to the assistant made it into the answer: a hijack, never certified.
             log.warning("refused an answer that repeats an instruction found in a source: %r", draft[:200])
-            yield Answer(question, REFUSAL, [], sources, True, timings, unsupported=checked.repeated_instructions)
+            yield Answer(question, REFUSAL, [], sources, True, timings, checked.repeated_instructions, usage)
             return
         if not checked.citations and (checked.unsupported or not content_words(checked.text)):
             # Nothing the model said is in the sources (it answered from memory, or invented), or it said
             # nothing at all (a bare "[2]").
-            yield Answer(question, REFUSAL, [], sources, True, timings, unsupported=checked.unsupported)
+            yield Answer(question, REFUSAL, [], sources, True, timings, checked.unsupported, usage)
             return
-        yield Answer(question, checked.text, checked.citations, sources, False, timings, checked.unsupported)
+        yield Answer(question, checked.text, checked.citations, sources, False, timings, checked.unsupported, usage)
 
 
 def _timings(started: float, retrieved: float, first_token: float = 0.0) -> Timings:

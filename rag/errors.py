@@ -13,5 +13,9 @@ class ModelError(RagError):
     """A model is missing, corrupt, or failed to load."""
 
 
+class ModelBusyError(ModelError):
+    """The model is answering another question and did not become free in time; the caller may retry."""
+
+
 class IndexStateError(RagError):
     """The index is missing, empty, or built with another embedding model."""

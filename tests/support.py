@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import socket
 import subprocess
@@ -41,6 +42,19 @@ SEED_FACTS = [
     ("Which chips did DeepSeek stockpile before the ban?", ["A100"]),
     ("Which Chinese AI startup launched an advanced chatbot model?", ["DeepSeek"]),
 ]
+
+
+ANSWER_SCHEMA = ROOT / "docs" / "answer.schema.json"
+
+
+def assert_matches_schema(data: Any, definition: str = "answer") -> None:
+    """``data`` is valid against ``$defs/DEFINITION`` of docs/answer.schema.json (JSON Schema 2020-12)."""
+    import jsonschema
+
+    schema = json.loads(ANSWER_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    part = {"$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"}
+    jsonschema.Draft202012Validator(part).validate(data)
 
 
 def assert_cites_seed(answer: Answer) -> None:
@@ -135,8 +149,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_rag(index_dir: Path, workdir: Path, *flags: str) -> Iterator[str]:
-    """Run ``rag serve`` with the small model until the block ends; yield its URL."""
+def serve_rag(index_dir: Path, workdir: Path, *flags: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run ``rag serve`` with the small model (and ``env`` added to the environment) until the block ends;
+    yield its URL."""
     port = free_port()
     log_path = workdir / f"serve-{port}.log"
     command = [
@@ -153,7 +168,9 @@ def serve_rag(index_dir: Path, workdir: Path, *flags: str) -> Iterator[str]:
         *flags,
     ]
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        )
         url = f"http://127.0.0.1:{port}/"
         try:
             deadline = time.monotonic() + 240

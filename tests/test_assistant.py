@@ -28,6 +28,9 @@ def test_stream_yields_text_then_the_answer(smol):
     assert isinstance(final, Answer) and pieces and all(isinstance(p, str) for p in pieces)
     assert "Shenzhen" in "".join(pieces)
     assert final.to_dict()["citations"][0]["path"].endswith(SEED_FILE.name)
+    # Usage counts what the LLM wrote (the draft, before the check) and read, with its own tokenizer.
+    assert final.usage.completion_tokens == smol.llm.count_tokens("".join(pieces).strip())
+    assert final.usage.prompt_tokens > smol.llm.count_tokens(final.sources[0].chunk.text)
 
 
 def test_follow_up_retrieves_with_the_conversation(smol):

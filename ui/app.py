@@ -5,7 +5,8 @@ This module owns the page: its layout (:func:`build_app`), which control trigger
 the HTML they show (and the page's CSS and script) in :mod:`ui.render`.
 
 ``rag serve`` calls :func:`serve`; :func:`build_app` gives the page for embedding or tests.
-Besides the page, the app exposes one API endpoint, ``/ask``, for ``gradio_client``.
+Besides the page, the app exposes one API endpoint, ``/ask``, for ``gradio_client``, and :func:`serve`
+adds the OpenAI-compatible ``/v1`` routes of :mod:`ui.api`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rag.errors import RagError
 from rag.ingest.formats import SUPPORTED_SUFFIXES
 from rag.llm import load_llm
 from ui import handlers
+from ui.api import ApiAccess, ChatApi
 from ui.auth import Logins, password_hash
 from ui.handlers import Messages, Turns
 from ui.policy import WebPolicy, security_headers
@@ -167,13 +169,17 @@ def serve(
     auth: str | None = None,
     auth_file: str | None = None,
     policy: WebPolicy | None = None,
+    api: ApiAccess | None = None,
 ) -> None:
     """Run the web chat until interrupted.
 
     ``auth`` is ``"user:password"``, ``auth_file`` a file of ``user:password-hash`` lines (:mod:`ui.auth`);
     with neither, anyone who reaches the port may use the chat. ``policy`` limits what users may do.
+    ``api`` has the keys of the ``/v1`` API (:mod:`ui.api`), which the logins do not cover.
     """
     policy = policy or WebPolicy.default(settings.llm)
+    api = api or ApiAccess()
+    api.warn_if_open(host)
     login = _login(auth, auth_file)
     _warm_up(settings)
     # Generation is serialised by the one loaded LLM; a few concurrent events let retrieval and
@@ -194,7 +200,7 @@ def serve(
             mcp_server=False,
             # Gradio cuts off far larger uploads mid-stream; ui.policy gives the readable message for the rest.
             max_file_size=f"{int((policy.max_file_mb + 1) * 2**20)}b",
-            app_kwargs={"middleware": [Middleware(security_headers)]},
+            app_kwargs={"middleware": [Middleware(security_headers)], "routes": ChatApi(settings, api).routes()},
         )
     except OSError as exc:  # Gradio's message talks about launch(); the user knows --host and --port
         raise RagError(f"cannot serve on {host}:{port} (in use, or not an address of this machine): {exc}") from exc

@@ -28,7 +28,8 @@ EXAMPLES = {
     "serve": (
         "example:\n  rag serve --port 7860 --auth alice:secret\n"
         "  rag serve --llm local:qwen2.5-1.5b --allow-llm local:smollm2-135m --auth-file logins.txt\n"
-        "  (an --auth-file line is USER:HASH; make one with: python -m ui.auth USER)"
+        "  (an --auth-file line is USER:HASH; make one with: python -m ui.auth USER)\n"
+        "  rag serve --api-key-file keys.txt   (OpenAI-compatible API at /v1: model rag:COLLECTION)"
     ),
     "collections": "example:\n  rag collections\n  rag collections --delete old-notes",
 }
@@ -109,6 +110,21 @@ def _serve_arguments(serve: argparse.ArgumentParser) -> None:
     )
     serve.add_argument(
         "--queue-size", type=int, default=16, help="questions waiting at most; more are told to retry (default: 16)"
+    )
+    serve.add_argument(
+        "--api-key",
+        metavar="KEY",
+        action="append",
+        default=[],
+        help="require this key of /v1 API clients (repeatable; also --api-key-file and env RAG_API_KEYS)",
+    )
+    serve.add_argument("--api-key-file", metavar="FILE", help="require one of the keys in FILE (one per line)")
+    serve.add_argument(
+        "--api-busy-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long an API request waits for the model before 503 (default: 60)",
     )
 
 

@@ -106,6 +106,7 @@ def cmd_collections(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.api import ApiAccess
     from ui.app import serve  # the web front end imports rag, never the other way round at import time
     from ui.policy import WebPolicy
 
@@ -117,7 +118,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         max_collection_mb=args.max_collection_mb,
         queue_size=args.queue_size,
     )
-    serve(settings, host=args.host, port=args.port, auth=args.auth, auth_file=args.auth_file, policy=policy)
+    api = ApiAccess.from_flags(args.api_key, args.api_key_file, args.api_busy_timeout)
+    serve(settings, args.host, args.port, args.auth, args.auth_file, policy, api)
     return 0
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.config import Settings
-from rag.errors import ModelError
+from rag.errors import ModelBusyError, ModelError
 from rag.llm.base import LLM, Message
 
 if TYPE_CHECKING:
@@ -195,7 +195,7 @@ class LocalLLM:
     ) -> Iterator[str]:
         """Yield the reply piece by piece; deterministic (temperature 0)."""
         if not self._lock.acquire(timeout=self.timeout):
-            raise ModelError(
+            raise ModelBusyError(
                 f"{self.name} is still answering another question after {self.timeout:g} s; "
                 "try again, or raise RAG_LLM_TIMEOUT"
             )

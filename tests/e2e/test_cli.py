@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support import SEED_FILE
+from tests.support import SEED_FILE, assert_matches_schema
 
 RAG = [sys.executable, "-m", "rag.cli"]
 
@@ -51,6 +51,7 @@ def test_ask_json_is_the_whole_answer(seed_index):
     text = SEED_FILE.read_text(encoding="utf-8")
     assert text[citation["start"] : citation["end"]] == citation["quote"]
     assert set(answer["timings"]) == {"retrieve", "first_token", "generate", "total"}
+    assert_matches_schema(answer)  # docs/answer.schema.json documents this output
 
 
 def test_chat_keeps_a_conversation(seed_index):
