@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from rag.answer import Answer, Citation, Source, Timings
     from rag.assistant import Assistant
     from rag.config import Settings
+    from rag.documents import DocumentInfo
     from rag.errors import RagError
     from rag.ingest.indexing import IndexResult
     from rag.retrieval import RetrievalMode
@@ -32,6 +33,7 @@ __all__ = [
     "Answer",
     "Assistant",
     "Citation",
+    "DocumentInfo",
     "IndexResult",
     "RagError",
     "RetrievalMode",
@@ -47,6 +49,7 @@ _HOMES = {
     "Timings": "rag.answer",
     "Assistant": "rag.assistant",
     "Settings": "rag.config",
+    "DocumentInfo": "rag.documents",
     "RagError": "rag.errors",
     "IndexResult": "rag.ingest.indexing",
     "RetrievalMode": "rag.retrieval",

@@ -95,3 +95,26 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
         return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """The answer back from :meth:`to_dict` data (e.g. read from JSON); KeyError or TypeError for other data.
+
+        >>> answer = Answer("q", "a [1]", [], [], False, Timings(total=1.5))
+        >>> Answer.from_dict(answer.to_dict()) == answer
+        True
+        """
+
+        def chunk(c: dict[str, Any]) -> Chunk:
+            spans = tuple((int(s), int(e)) for s, e in c.get("instructions", ()))
+            return Chunk(**{**c, "page_breaks": tuple(c.get("page_breaks", ())), "instructions": spans})
+
+        return cls(
+            question=data["question"],
+            text=data["text"],
+            citations=[Citation(**c) for c in data["citations"]],
+            sources=[Source(s["n"], chunk(s["chunk"]), s["score"]) for s in data["sources"]],
+            refused=bool(data["refused"]),
+            timings=Timings(**data["timings"]),
+            unsupported=list(data.get("unsupported", [])),
+        )

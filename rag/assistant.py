@@ -7,11 +7,13 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from rag.answer import REFUSAL, Answer, Source, Timings, Usage
 from rag.citations import cite, content_words
 from rag.config import Settings
+from rag.documents import DocumentInfo, list_documents
 from rag.embedding import Embedder, cached
 from rag.errors import IndexStateError
 from rag.ingest.indexing import IndexResult, index_paths
@@ -80,6 +82,28 @@ class Assistant:
     def info(self) -> CollectionInfo:
         """Documents, chunks and embedding model of the open collection."""
         return self.store.info()
+
+    def documents(self) -> list[DocumentInfo]:
+        """Every indexed file: display name, size, chunks, when it was indexed, and problems found at indexing.
+
+        >>> [(d.name, d.chunks, d.problems) for d in assistant.documents()]  # doctest: +SKIP
+        [('000_959d6777a251aa29.txt', 6, ())]
+        """
+        return list_documents(self.store)
+
+    def remove(self, path: str | os.PathLike[str]) -> DocumentInfo:
+        """Take the file at ``path`` (as indexed, or relative to the working folder) out of the collection and
+        the keyword index; returns what was removed. The file itself is untouched: indexing its folder again
+        brings it back."""
+        key = str(Path(path).absolute())
+        found = [d for d in self.documents() if d.path in (str(path), key)]
+        if not found:
+            raise IndexStateError(
+                f"no document {str(path)!r} in collection {self.settings.collection!r}; see: rag documents"
+            )
+        self.store.delete_file(found[0].path)
+        self.retriever.refresh()
+        return found[0]
 
     def retrieve(self, question: str) -> list[Source]:
         """The ``top_k`` chunks closest to ``question``, numbered from 1."""

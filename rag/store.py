@@ -3,14 +3,16 @@
 Chroma runs embedded (a folder, ``index_dir``) or as a server (``chroma_url``): the same
 collections, so several chat processes and indexing workers can share one server.
 
-Every chunk carries its file's path and sha256, its number within the file and the chunking
-settings; the file's last chunk also carries the file's chunk count. A file is current only
-when its stored chunks are all of one hash and chunking, and exactly as many as that count:
-a write interrupted at any point (even a SIGKILL) is detected and redone on the next run.
+Every chunk carries its file's path, sha256 and size, its number within the file, the chunking
+settings and when it was written; the file's last chunk also carries the file's chunk count. A
+file is current only when its stored chunks are all of one hash and chunking, and exactly as
+many as that count: a write interrupted at any point (even a SIGKILL) is detected and redone on
+the next run.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -44,6 +46,14 @@ class FileState:
     chunkings: dict[str, set[str]] = field(default_factory=dict)
     totals: dict[str, list[int]] = field(default_factory=dict)
     """Chunk counts declared by a version's last chunk (one per complete write)."""
+    name: str = ""
+    """The display name (``Chunk.name``); empty for chunks indexed before names were recorded."""
+    size: int | None = None
+    """Bytes of the file when its newest chunk was written; None for chunks indexed before sizes were recorded."""
+    indexed_at: int | None = None
+    """When its newest chunk was written (Unix time); None for chunks indexed before times were recorded."""
+    instructions: set[str] = field(default_factory=set)
+    """Spans (``start-end``) of its sentences that address an AI (``Chunk.instructions``)."""
 
     def is_complete(self, sha256: str, chunking: str) -> bool:
         """True when every chunk of one complete write of ``sha256`` with ``chunking`` is there."""
@@ -53,6 +63,19 @@ class FileState:
     def is_current(self, sha256: str, chunking: str) -> bool:
         """Complete, and nothing else stored for the path."""
         return self.is_complete(sha256, chunking) and len(self.hashes) == 1
+
+    def add(self, meta: dict[str, Any]) -> None:
+        """Count one stored chunk, given its metadata."""
+        sha256 = meta["sha256"]
+        self.hashes[sha256] += 1
+        self.chunkings.setdefault(sha256, set()).add(str(meta.get("chunking", "")))
+        if "total" in meta:
+            self.totals.setdefault(sha256, []).append(int(meta["total"]))
+        self.name = self.name or str(meta.get("name", ""))
+        if "indexed_at" in meta and int(meta["indexed_at"]) >= (self.indexed_at or 0):
+            self.indexed_at = int(meta["indexed_at"])
+            self.size = int(meta["size"]) if "size" in meta else self.size
+        self.instructions |= _instruction_spans(meta)
 
 
 def open_client(index_dir: Path, chroma_url: str | None = None) -> Any:
@@ -110,15 +133,11 @@ class Store:
         return cls(open_client(index_dir, chroma_url), name)
 
     def file_states(self) -> dict[str, FileState]:
-        """For each stored path: its chunks by hash, chunkings and declared chunk counts."""
+        """For each stored path: its chunks by hash, chunkings, declared chunk counts, and what
+        :mod:`rag.documents` lists (display name, size, time, instructions)."""
         states: dict[str, FileState] = {}
         for meta in self._metadatas():
-            state = states.setdefault(meta["path"], FileState())
-            sha256 = meta["sha256"]
-            state.hashes[sha256] += 1
-            state.chunkings.setdefault(sha256, set()).add(str(meta.get("chunking", "")))
-            if "total" in meta:
-                state.totals.setdefault(sha256, []).append(int(meta["total"]))
+            states.setdefault(meta["path"], FileState()).add(meta)
         return states
 
     def write(
@@ -128,14 +147,16 @@ class Store:
         chunking: str,
         first: int = 0,
         last_batch: bool = True,
+        size: int | None = None,
     ) -> None:
-        """Upsert one batch of a file's chunks, numbered from ``first``.
+        """Upsert one batch of a file's chunks, numbered from ``first``; ``size`` is the file's, in bytes.
 
         The last chunk of the ``last_batch`` records the file's chunk count: until it is
         written, the file does not count as stored.
         """
         if not chunks:
             return
+        stamp: dict[str, Any] = {"indexed_at": int(time.time())} | ({"size": size} if size is not None else {})
         metadatas: list[dict[str, Any]] = []
         for n, c in enumerate(chunks, start=first):
             meta: dict[str, Any] = {
@@ -146,6 +167,7 @@ class Store:
                 "heading": c.heading,
                 "seq": n,
                 "chunking": chunking,
+                **stamp,
             }
             if c.page is not None:
                 meta["page"] = c.page
@@ -257,19 +279,23 @@ class Store:
         found = self._collection.get(where={"instructions": {"$gt": 0}}, include=["metadatas"])
         spans: dict[str, set[str]] = {}
         for meta in found["metadatas"]:
-            spans.setdefault(meta["path"], set()).update(str(meta.get("instruction_spans", "")).split(","))
-        return {path: len(found - {""}) for path, found in sorted(spans.items())}
+            spans.setdefault(meta["path"], set()).update(_instruction_spans(meta))
+        return {path: len(found) for path, found in sorted(spans.items())}
 
     def info(self) -> CollectionInfo:
         """Documents, chunks and embedding model of this collection."""
         return _info(self._collection)
 
     def dump(self) -> list[tuple[str, str, dict[str, Any]]]:
-        """Every chunk as ``(id, text, metadata)``, sorted by id: the collection's content, for comparisons."""
+        """Every chunk as ``(id, text, metadata)``, sorted by id: the collection's content, for comparisons
+        (without ``indexed_at``: when a chunk was written is not what it holds)."""
         rows: list[tuple[str, str, dict[str, Any]]] = []
         while True:
             page = self._collection.get(include=["documents", "metadatas"], limit=_PAGE, offset=len(rows))
-            rows.extend(zip(page["ids"], page["documents"], page["metadatas"], strict=True))
+            rows.extend(
+                (cid, text, {k: v for k, v in meta.items() if k != "indexed_at"})
+                for cid, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+            )
             if len(page["ids"]) < _PAGE:
                 return sorted(rows, key=lambda row: row[0])
 
@@ -298,9 +324,14 @@ def _info(collection: Any) -> CollectionInfo:
     )
 
 
+def _instruction_spans(meta: dict[str, Any]) -> set[str]:
+    """The ``start-end`` spans of a chunk's sentences addressed to an AI, from its metadata."""
+    return {span for span in str(meta.get("instruction_spans", "")).split(",") if span}
+
+
 def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
     breaks = str(meta.get("page_breaks", ""))
-    spans = [span.split("-") for span in str(meta.get("instruction_spans", "")).split(",") if span]
+    spans = sorted(tuple(map(int, span.split("-"))) for span in _instruction_spans(meta))
     page = meta.get("page")
     return Chunk(
         id=chunk_id,
@@ -312,7 +343,7 @@ def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         page=int(page) if page is not None else None,
         heading=str(meta.get("heading", "")),
         page_breaks=tuple(int(b) for b in breaks.split(",") if b),
-        instructions=tuple((int(s), int(e)) for s, e in spans),
+        instructions=tuple((s, e) for s, e in spans),
         name=str(meta.get("name", "")),
     )
 

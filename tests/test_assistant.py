@@ -1,9 +1,12 @@
 """The library API end to end: real index, real embedding model, real LLMs."""
 
+import json
+
 import pytest
 
 from rag import Answer, Assistant
 from rag.answer import REFUSAL, Source
+from rag.errors import IndexStateError
 from tests.support import SEED_FACTS, SEED_FILE, assert_cites_seed
 
 
@@ -40,8 +43,6 @@ def test_follow_up_retrieves_with_the_conversation(smol):
 
 
 def test_empty_collection_says_what_to_do(tmp_path):
-    from rag.errors import IndexStateError
-
     with pytest.raises(IndexStateError, match="rag index"):
         Assistant.open(index_dir=tmp_path, llm="local:smollm2-135m").ask("Anything?")
 
@@ -64,3 +65,25 @@ def test_sources_come_before_the_first_token(smol):
     assert isinstance(items[0], list) and items[0] and all(isinstance(s, Source) for s in items[0])
     assert isinstance(items[1], str) and isinstance(items[-1], Answer)
     assert items[-1].sources == items[0]
+
+
+def test_remove_takes_a_file_out_of_the_collection_and_the_keyword_index(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "heron.txt").write_text("The mascot of the Zorblat festival is a blue heron named Pip.", encoding="utf-8")
+    (folder / "bread.txt").write_text("Sourdough bread rises with a starter of flour and water.", encoding="utf-8")
+    assistant = Assistant.open(index_dir=tmp_path / "index", retrieval="keyword")
+    assistant.add([folder])
+    question = "What is the mascot of the Zorblat festival?"
+    assert assistant.retrieve(question)[0].chunk.path == str(folder / "heron.txt")
+
+    removed = assistant.remove(folder / "heron.txt")
+    assert (removed.name, removed.chunks) == ("heron.txt", 1)
+    assert [d.name for d in assistant.documents()] == ["bread.txt"]
+    # The persisted BM25 index was rebuilt at once (before any question) for what is left.
+    stamp = json.loads((tmp_path / "index" / "keyword" / "default" / "fingerprint.json").read_text())
+    assert stamp["chunks"] == 1
+    assert all("heron" not in s.chunk.path for s in assistant.retrieve(question))
+    assert (folder / "heron.txt").exists()  # only the index changed
+    with pytest.raises(IndexStateError, match="no document .*heron.txt.* in collection 'default'; see: rag documents"):
+        assistant.remove(folder / "heron.txt")

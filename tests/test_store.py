@@ -86,7 +86,8 @@ def test_a_run_that_died_before_removing_the_old_version_is_finished_without_emb
     old = store.dump()
     path.write_text(path.read_text(encoding="utf-8") + "\nA new last sentence.", encoding="utf-8")
     new = list(chunk_source(open_source(path), 400, 50, path.name))  # as index_paths names it
-    store.write(new, Embedder.default().embed_documents([embedding_text(c) for c in new]), chunking_key(settings))
+    embeddings = Embedder.default().embed_documents([embedding_text(c) for c in new])
+    store.write(new, embeddings, chunking_key(settings), size=path.stat().st_size)  # as index_paths writes it
     assert len(store.dump()) > len(old)  # both versions stored, as after a kill before the delete
 
     report = index_paths([corpus], store, settings)

@@ -1,7 +1,8 @@
 """The web chat: streamed answers whose ``[n]`` markers open the quoted passage in a sources panel.
 
-This module owns the page: its layout (:func:`build_app`), which control triggers which handler
-(:func:`_wire_events`) and the server (:func:`serve`). The handlers are in :mod:`ui.handlers`,
+This module owns the page: its layout (:func:`build_app`: a Chat and a Documents tab), which control
+triggers which handler (the ``_wire_*`` functions) and the server (:func:`serve`). The handlers are in
+:mod:`ui.handlers` and :mod:`ui.conversation` (the conversation kept in the browser, and its export),
 the HTML they show (and the page's CSS and script) in :mod:`ui.render`.
 
 ``rag serve`` calls :func:`serve`; :func:`build_app` gives the page for embedding or tests.
@@ -27,6 +28,7 @@ from rag.llm import load_llm
 from ui import handlers
 from ui.api import ApiAccess, ChatApi
 from ui.auth import Logins, password_hash
+from ui.conversation import STORAGE_KEY, new_conversation, restore_conversation, save_conversation
 from ui.handlers import Messages, Turns
 from ui.policy import WebPolicy, security_headers
 from ui.render import CSS, HEAD, render_sources
@@ -41,13 +43,27 @@ class _Controls:
     """The components of the page that events read or update."""
 
     turns: gr.State
+    saved: gr.BrowserState
     chatbot: gr.Chatbot
     question: gr.Textbox
+    new: gr.Button
+    export: gr.DownloadButton
     collection: gr.Dropdown
     files: gr.File
     top_k: gr.Slider
     llm: gr.Dropdown
     sources: gr.HTML
+
+
+@dataclass(frozen=True)
+class _DocumentsTab:
+    """The Documents tab: the table of the collection's files, and the choice and button that remove one."""
+
+    tab: gr.Tab
+    table: gr.HTML
+    choice: gr.Dropdown
+    delete: gr.Button
+    notice: gr.HTML
 
 
 def build_app(settings: Settings, policy: WebPolicy | None = None) -> gr.Blocks:
@@ -57,15 +73,25 @@ def build_app(settings: Settings, policy: WebPolicy | None = None) -> gr.Blocks:
     # analytics_enabled=False although rag.config already sets GRADIO_ANALYTICS_ENABLED: no calls home, ever.
     with gr.Blocks(title="rag: ask your documents", analytics_enabled=False) as app:
         turns = gr.State([])  # this browser session's answered questions (ui.handlers.Turns)
-        with gr.Row():
-            with gr.Column(scale=3):
-                chatbot, question = _chat_box()
-                collection, files = _collection_row(settings)
-                top_k, llm = _settings_panel(settings, policy)
-            with gr.Column(scale=2):
-                gr.Markdown("### Sources")
-                sources = gr.HTML(render_sources([]), elem_id="sources")
-        _wire_events(app, settings, policy, _Controls(turns, chatbot, question, collection, files, top_k, llm, sources))
+        # The same turns as JSON in the browser's localStorage (ui.conversation): a reload keeps the conversation.
+        saved = gr.BrowserState([], storage_key=STORAGE_KEY)
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"), gr.Row():
+                with gr.Column(scale=3):
+                    chatbot, question = _chat_box()
+                    with gr.Row():
+                        new = gr.Button("New conversation", size="sm", elem_id="new-conversation")
+                        export = gr.DownloadButton("Export", size="sm", interactive=False, elem_id="export")
+                    collection, files = _collection_row(settings)
+                    top_k, llm = _settings_panel(settings, policy)
+                with gr.Column(scale=2):
+                    gr.Markdown("### Sources")
+                    sources = gr.HTML(render_sources([]), elem_id="sources")
+            documents = _documents_tab(policy)
+        controls = _Controls(turns, saved, chatbot, question, new, export, collection, files, top_k, llm, sources)
+        _wire_events(app, settings, policy, controls)
+        _wire_conversation(app, controls)
+        _wire_documents(settings, policy, controls, documents)
     return app
 
 
@@ -146,7 +172,7 @@ def _wire_events(app: gr.Blocks, settings: Settings, policy: WebPolicy, controls
         [c.question, c.chatbot, c.turns, c.sources],
         api_visibility="private",
         concurrency_id="answer",
-    )
+    ).then(save_conversation, c.turns, [c.saved, c.export], api_visibility="private")
     c.files.upload(
         upload,
         [c.files, c.chatbot, c.collection],
@@ -154,12 +180,49 @@ def _wire_events(app: gr.Blocks, settings: Settings, policy: WebPolicy, controls
         api_visibility="private",
         concurrency_id="index",
     )
-    c.chatbot.clear(lambda: ([], render_sources([])), None, [c.turns, c.sources], api_visibility="private")
     # New collections (uploads, other processes) appear in the list when the page is opened.
     app.load(
         lambda: gr.Dropdown(choices=handlers.collection_names(settings)), None, c.collection, api_visibility="private"
     )
     gr.api(handlers.ask_api(settings), api_name="ask", concurrency_id="answer")
+
+
+def _wire_conversation(app: gr.Blocks, c: _Controls) -> None:
+    """The conversation comes back from the browser when the page loads; *New conversation* (or the chat's
+    clear button) empties the chat, the sources panel and what the browser keeps."""
+    cleared = [c.turns, c.chatbot, c.sources, c.saved, c.export]
+    c.new.click(new_conversation, None, cleared, api_visibility="private")
+    c.chatbot.clear(new_conversation, None, cleared, api_visibility="private")
+    app.load(restore_conversation, c.saved, [c.turns, c.chatbot, c.sources, c.export], api_visibility="private")
+
+
+def _documents_tab(policy: WebPolicy) -> _DocumentsTab:
+    """The Documents tab: the collection's files and, when the operator allows it, how to remove one."""
+    with gr.Tab("Documents", id="documents") as tab:
+        table = gr.HTML(elem_id="documents")
+        with gr.Row(visible=policy.allow_delete):
+            choice = gr.Dropdown(choices=[], label="Document to remove", elem_id="document-choice", scale=3)
+            delete = gr.Button("Delete", variant="stop", elem_id="delete-document", scale=1, size="md")
+        if not policy.allow_delete:
+            gr.Markdown("Removing documents is off on this server (its operator can allow it: `--allow-delete`).")
+        notice = gr.HTML(elem_id="documents-notice")
+    return _DocumentsTab(tab, table, choice, delete, notice)
+
+
+def _wire_documents(settings: Settings, policy: WebPolicy, c: _Controls, d: _DocumentsTab) -> None:
+    """The tab lists the collection chosen in the Chat tab when it is opened; *Delete* removes the chosen file."""
+
+    def listing(name: str) -> tuple[Any, ...]:
+        """:func:`ui.handlers.documents` over this server's settings, and no notice."""
+        return (*handlers.documents(settings, name), "")
+
+    def remove(name: str, document: str | None) -> tuple[Any, ...]:
+        """:func:`ui.handlers.remove` over this server's settings."""
+        return handlers.remove(settings, policy, name, document)
+
+    shown = [d.table, d.choice, d.notice]
+    d.tab.select(listing, c.collection, shown, api_visibility="private")
+    d.delete.click(remove, [c.collection, d.choice], shown, api_visibility="private", concurrency_id="index")
 
 
 def serve(

@@ -1,4 +1,5 @@
-"""The web chat's event handlers: answering a question, indexing uploads, and the ``/ask`` API function.
+"""The web chat's event handlers: answering a question, indexing uploads, listing and removing documents,
+and the ``/ask`` API function.
 
 Each handler takes the server's :class:`~rag.config.Settings` first and the values of the page's
 controls after it; :mod:`ui.app` binds the settings and connects the handlers to the controls.
@@ -25,7 +26,7 @@ from rag.errors import DocumentError, RagError
 from rag.ingest.files import load
 from rag.store import list_collections
 from ui.policy import WebPolicy, public_answer, public_message
-from ui.render import as_text, error_html, render_answer, render_sources
+from ui.render import as_text, error_html, render_answer, render_documents, render_sources
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +102,7 @@ def upload(
         return None, messages, gr.skip()
     try:
         assistant = _open(settings, name, None, None)
-        # Uploads live next to the index, so the paths in citations stay valid after Gradio's temp files go.
-        folder = Path(settings.index_dir).absolute() / "uploads" / assistant.settings.collection
+        folder = _uploads(assistant)
         policy.check_upload(paths, folder)
         folder.mkdir(parents=True, exist_ok=True)
         content = _add_files(assistant, folder, paths, progress)
@@ -113,6 +113,46 @@ def upload(
         content = error_html(f"could not store the upload ({exc.strerror or type(exc).__name__})")
     messages = [*messages, {"role": "assistant", "content": content}]
     return None, messages, gr.Dropdown(choices=collection_names(settings))
+
+
+def documents(settings: Settings, name: str) -> tuple[str, Any]:
+    """The Documents tab for collection ``name``: the table (HTML) and the names to choose from for removal."""
+    try:
+        assistant = _open(settings, name, None, None)
+        listed = assistant.documents()
+    except RagError as exc:
+        return error_html(str(exc)), gr.Dropdown(choices=[], value=None)
+    choices = sorted({d.name for d in listed})
+    return render_documents(listed, assistant.settings.collection), gr.Dropdown(choices=choices, value=None)
+
+
+def remove(settings: Settings, policy: WebPolicy, name: str, document: str | None) -> tuple[Any, ...]:
+    """Remove ``document`` (a display name) from collection ``name``, and its stored file if it was uploaded;
+    return (table, choices, notice)."""
+    try:
+        policy.check_delete()
+        if not document:
+            raise RagError("choose the document to remove")
+        assistant = _open(settings, name, None, None)
+        found = [d for d in assistant.documents() if d.name == document]
+        if len(found) != 1:
+            raise RagError(
+                f"no document {document!r} in this collection"
+                if not found
+                else f"{len(found)} documents are named {document!r}; the operator can remove one by its path"
+            )
+        removed = assistant.remove(found[0].path)
+        if Path(removed.path).parent == _uploads(assistant):
+            Path(removed.path).unlink(missing_ok=True)
+        collection = assistant.settings.collection
+        log.warning("a web user removed %s (%d chunks) from collection %r", removed.path, removed.chunks, collection)
+        notice = html.escape(f"Removed {removed.name} ({removed.chunks} chunks) from collection {collection!r}.")
+    except RagError as exc:
+        notice = error_html(str(exc))
+    except OSError as exc:
+        log.exception("removing an uploaded file failed")
+        notice = error_html(f"could not remove the uploaded file ({exc.strerror or type(exc).__name__})")
+    return (*documents(settings, name), notice)
 
 
 def ask_api(settings: Settings) -> Callable[[str, str | None, int | None], str]:
@@ -149,6 +189,14 @@ def _open(settings: Settings, collection: str | None, top_k: float | None, llm: 
     return Assistant.open(
         settings=settings, collection=name, top_k=int(top_k) if top_k else None, llm=(llm or "").strip() or None
     )
+
+
+def _uploads(assistant: Assistant) -> Path:
+    """The folder of the files uploaded into the assistant's collection.
+
+    Uploads live next to the index, so the paths in citations stay valid after Gradio's temp files go.
+    """
+    return Path(assistant.settings.index_dir).absolute() / "uploads" / assistant.settings.collection
 
 
 def _add_files(assistant: Assistant, folder: Path, paths: list[str], progress: gr.Progress) -> str:

@@ -1,7 +1,8 @@
 """What a web user may do, and what the page may show: the operator's limits, applied to every request.
 
 A web user is untrusted. They pick only the LLMs the operator listed (:attr:`WebPolicy.llms`), upload
-within the operator's limits, and never see a server path or a stack trace: answers and errors
+within the operator's limits, remove documents only if the operator allows it (:attr:`WebPolicy.allow_delete`),
+and never see a server path or a stack trace: answers, document lists and errors
 name files by their display name (relative to the indexed folder, or the upload's name). The
 page gets a Content-Security-Policy that forbids loading anything from another origin.
 """
@@ -48,6 +49,9 @@ class WebPolicy:
     """Total size of the uploaded files one collection may hold (``--max-collection-mb``)."""
     queue_size: int = 16
     """Questions and uploads waiting at most; more are told the server is busy (``--queue-size``)."""
+    allow_delete: bool = False
+    """Whether users may remove documents from a collection (``--allow-delete``): off by default, since it
+    destroys what the operator indexed, not only what users uploaded."""
 
     @classmethod
     def default(cls, served: str, allowed: Sequence[str] = (), **limits: Any) -> WebPolicy:
@@ -62,6 +66,12 @@ class WebPolicy:
             log.warning("refused LLM %r asked for by a web user (allowed: %s)", spec[:200], ", ".join(self.llms))
             raise RagError(f"this server does not offer that LLM; choose one of: {', '.join(self.llms)}")
         return spec
+
+    def check_delete(self) -> None:
+        """A :class:`RagError` unless the operator lets users remove documents; a refusal is logged."""
+        if not self.allow_delete:
+            log.warning("refused to remove a document for a web user (the server runs without --allow-delete)")
+            raise RagError("this server does not let its users remove documents (the operator can: --allow-delete)")
 
     def check_upload(self, paths: Sequence[str], folder: Path) -> None:
         """A :class:`RagError` when the upload breaks a limit; nothing is stored then."""

@@ -1,4 +1,5 @@
-"""The HTML of the web chat: the page's CSS and click script, answers, the sources panel and error messages.
+"""The HTML of the web chat: the page's CSS and click script, answers, the sources panel, the documents table
+and error messages.
 
 Everything the browser shows beyond Gradio's own widgets is built here, as escaped HTML strings.
 The element ids and CSS classes (``#src-TURN-N``, ``details.turn#turn-TURN``, ``a.cite``, ``.source``,
@@ -14,6 +15,7 @@ from typing import Any
 
 from rag.answer import REFUSAL, Answer, Citation, Source
 from rag.citations import MARKER
+from rag.documents import DocumentInfo
 from ui.policy import public_message
 
 CSS = """
@@ -28,6 +30,10 @@ a.cite { font-weight: 600; text-decoration: none; cursor: pointer; }
 .refusal { font-style: italic; }
 .unsupported { font-size: 0.85em; color: var(--body-text-color-subdued); margin-top: 0.4em; }
 .rag-error { color: var(--error-text-color, #b91c1c); }
+table.documents { width: 100%; border-collapse: collapse; }
+table.documents th, table.documents td { text-align: left; padding: 0.3em 0.6em; vertical-align: top; }
+table.documents tr + tr td { border-top: 1px solid var(--border-color-primary); }
+table.documents td.number { text-align: right; white-space: nowrap; }
 """
 
 # A marker click opens its answer's group in the sources panel and scrolls to the source card.
@@ -164,3 +170,22 @@ def _highlight(text: str, offset: int, citations: Sequence[Citation]) -> str:
         position = end
     parts.append(html.escape(text[position:]))
     return "".join(parts)
+
+
+def render_documents(documents: Sequence[DocumentInfo], collection: str) -> str:
+    """The Documents tab's table: each file by its display name (never a server path), size, chunks,
+    when it was indexed and the problems indexing found; everything escaped."""
+    name = html.escape(repr(collection))
+    if not documents:
+        return f'<p class="empty">No documents in collection {name} yet: upload some in the Chat tab.</p>'
+    rows = "".join(
+        f'<tr><td>{html.escape(d.name)}</td><td class="number">{d.size_text}</td>'
+        f'<td class="number">{d.chunks}</td><td>{d.indexed_text}</td>'
+        f"<td>{html.escape('; '.join(d.problems)) or '–'}</td></tr>"
+        for d in documents
+    )
+    return (
+        f'<table class="documents"><caption>Collection {name}: {len(documents)} documents</caption>'
+        "<thead><tr><th>file</th><th>size</th><th>chunks</th><th>indexed at</th><th>problems</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )

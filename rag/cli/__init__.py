@@ -1,4 +1,4 @@
-"""The ``rag`` command line: index, ask, chat, status, serve, collections, eval.
+"""The ``rag`` command line: index, ask, chat, status, serve, collections, documents, eval.
 
 Heavy libraries (torch, chromadb, llama.cpp) are imported inside the commands, so that
 ``rag --help`` answers at once.
@@ -32,6 +32,9 @@ EXAMPLES = {
         "  rag serve --api-key-file keys.txt   (OpenAI-compatible API at /v1: model rag:COLLECTION)"
     ),
     "collections": "example:\n  rag collections\n  rag collections --delete old-notes",
+    "documents": (
+        "example:\n  rag documents --collection notes\n  rag documents --delete seeds/old.txt\n  rag documents --json"
+    ),
 }
 
 
@@ -86,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
     _serve_arguments(serve)
     collections = command("collections", "List the collections (documents, chunks, embedding model).", [common])
     collections.add_argument("--delete", metavar="NAME", help="delete collection NAME and all its chunks")
+    documents = command(
+        "documents", "List the indexed files (size, chunks, when indexed, problems), or remove one.", [common]
+    )
+    documents.add_argument(
+        "--delete", metavar="PATH", help="remove the file's chunks from the collection (the file itself stays)"
+    )
+    documents.add_argument("--json", action="store_true", help="print the documents (or the removed one) as JSON")
     add_eval_parser(commands, [common, answering])
     return parser
 
@@ -102,6 +112,12 @@ def _serve_arguments(serve: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         help="another LLM web users may choose (repeatable); they always have --llm and extractive",
+    )
+    serve.add_argument(
+        "--allow-delete",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="let web users remove documents from a collection in the Documents tab (default: no)",
     )
     serve.add_argument("--max-upload-mb", type=float, default=50.0, help="largest uploaded file (default: 50)")
     serve.add_argument("--max-files", type=int, default=20, help="files per upload (default: 20)")
@@ -163,4 +179,5 @@ COMMANDS = {
     "serve": commands.cmd_serve,
     "eval": cmd_eval,
     "collections": commands.cmd_collections,
+    "documents": commands.cmd_documents,
 }

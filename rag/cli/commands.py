@@ -1,4 +1,4 @@
-"""The commands of ``rag`` other than ``eval``: index, ask, chat, status, collections, serve."""
+"""The commands of ``rag`` other than ``eval``: index, ask, chat, status, collections, documents, serve."""
 
 from __future__ import annotations
 
@@ -22,17 +22,14 @@ def _open(settings: Settings) -> Assistant:
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from rag.answer import display_path
+    from rag.ingest.instructions import describe
 
     assistant = _open(settings)
     report = assistant.add(args.paths, progress=sys.stderr.isatty())
     for skipped in report.skipped:
         print(f"skipped {display_path(skipped.path)}: {skipped.reason}", file=sys.stderr)
     for path, count in report.instructions.items():
-        print(
-            f"warning: {display_path(path)}: {count} sentence(s) addressed to an AI assistant "
-            "(possible prompt injection); never shown to the LLM or cited",
-            file=sys.stderr,
-        )
+        print(f"warning: {display_path(path)}: {describe(count)}", file=sys.stderr)
     info = assistant.info()
     print(f"{report.summary()}; collection {info.name!r}: {info.documents} documents, {info.chunks} chunks")
     if args.strict and report.skipped:
@@ -105,6 +102,41 @@ def cmd_collections(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from rag.answer import display_path
+
+    assistant = _open(settings)
+    if args.delete:
+        removed = assistant.remove(args.delete)
+        if args.json:
+            print(json.dumps(removed.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            where = f"collection {settings.collection!r}"
+            print(f"removed {display_path(removed.path)} ({removed.chunks} chunks) from {where}; the file itself stays")
+        return 0
+    documents = assistant.documents()
+    if args.json:
+        print(json.dumps([d.to_dict() for d in documents], indent=2, ensure_ascii=False))
+        return 0
+    if not documents:
+        print(f"no documents in collection {settings.collection!r}; run: rag index PATH")
+        return 0
+    table = Table(title=f"collection {settings.collection!r}: {len(documents)} documents")
+    table.add_column("file", overflow="fold")  # the whole path, which --delete takes
+    for column in ("size", "chunks", "indexed at"):
+        table.add_column(column, justify="left" if column == "indexed at" else "right", no_wrap=True)
+    table.add_column("problems")
+    for d in documents:  # Text(): a file name like "[red]x" is shown as typed, not read as rich markup
+        row = (display_path(d.path), d.size_text, str(d.chunks), d.indexed_text, "; ".join(d.problems) or "-")
+        table.add_row(*map(Text, row))
+    Console().print(table)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from ui.api import ApiAccess
     from ui.app import serve  # the web front end imports rag, never the other way round at import time
@@ -117,6 +149,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         max_files=args.max_files,
         max_collection_mb=args.max_collection_mb,
         queue_size=args.queue_size,
+        allow_delete=args.allow_delete,
     )
     api = ApiAccess.from_flags(args.api_key, args.api_key_file, args.api_busy_timeout)
     serve(settings, args.host, args.port, args.auth, args.auth_file, policy, api)

@@ -46,13 +46,22 @@ class Chunk:
     @property
     def display_name(self) -> str:
         """:attr:`name`, or the file name for chunks indexed before names were recorded."""
-        return self.name or self.path.replace("\\", "/").rsplit("/", 1)[-1]
+        return shown_name(self.name, self.path)
 
     def page_at(self, offset: int) -> int | None:
         """The page of file offset ``offset`` inside this chunk (None for documents without pages)."""
         if self.page is None:
             return None
         return self.page + sum(1 for b in self.page_breaks if b <= offset)
+
+
+def shown_name(name: str, path: str) -> str:
+    """``name``, or the file name of ``path`` when no name was recorded (chunks indexed before names were).
+
+    >>> shown_name("", "/srv/docs/hr/leave.pdf"), shown_name("hr/leave.pdf", "/srv/docs/hr/leave.pdf")
+    ('leave.pdf', 'hr/leave.pdf')
+    """
+    return name or path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 EMBED_CHARS = 8192

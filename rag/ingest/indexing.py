@@ -149,11 +149,13 @@ def _write_file(
 ) -> int:
     """Embed and write the chunks of ``source`` in batches, then drop its other chunks; returns the count."""
     chunking = chunking_key(settings)
+    size = _size(Path(source.path))
     written: set[str] = set()
     batch: list[Chunk] = []
 
     def flush(chunks: list[Chunk], last: bool) -> None:
-        store.write(chunks, embedder.embed_documents([embedding_text(c) for c in chunks]), chunking, len(written), last)
+        embeddings = embedder.embed_documents([embedding_text(c) for c in chunks])
+        store.write(chunks, embeddings, chunking, len(written), last, size)
         written.update(c.id for c in chunks)
         if bar:
             bar.advance_to(chunks[-1].end)

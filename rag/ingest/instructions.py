@@ -127,3 +127,14 @@ def overlaps(spans: tuple[tuple[int, int], ...] | list[tuple[int, int]], start: 
     (True, False)
     """
     return any(s < end and start < e for s, e in spans)
+
+
+def describe(count: int) -> str:
+    """What ``rag index``, ``rag documents`` and the web's Documents tab say of a file with ``count`` instructions.
+
+    >>> describe(2)
+    '2 sentence(s) addressed to an AI assistant (possible prompt injection); never shown to the LLM or cited'
+    """
+    return (
+        f"{count} sentence(s) addressed to an AI assistant (possible prompt injection); never shown to the LLM or cited"
+    )

@@ -223,3 +223,122 @@ def test_browser_shows_errors_in_the_chat_and_answers_after_an_upload(
     assert page.locator("#sources .source b").first.inner_text().endswith(SEED_NAME)
     assert str(stored.parent) not in page.locator("#sources").inner_html()
     page.close()
+
+
+HERON = "The mascot of the Zorblat festival in Vennick is a blue heron named Pip.\n"
+HERON_QUESTION = "What is the mascot of the Zorblat festival?"
+BREAD = "Bakers feed the starter every morning. Sourdough bread rises with a starter of flour and water.\n"
+BREAD_QUESTION = "What does sourdough bread rise with?"
+BREAD_QUOTE = "Sourdough bread rises with a starter of flour and water."
+
+
+@pytest.fixture(scope="module")
+def docs_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index holding bread.txt; the tests upload heron.txt beside it."""
+    folder = tmp_path_factory.mktemp("two-docs")
+    (folder / "bread.txt").write_text(BREAD, encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("two-docs-index")
+    Assistant.open(index_dir=index_dir).add([folder])
+    return index_dir
+
+
+@pytest.fixture(scope="module")
+def docs_server(docs_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``rag serve --llm extractive --allow-delete`` over :func:`docs_index`."""
+    with serve_rag(docs_index, tmp_path_factory.mktemp("serve-docs"), "--llm", "extractive", "--allow-delete") as url:
+        yield url
+
+
+def _open(browser: Any, url: str) -> Any:
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(url)
+    page.locator("#question textarea").wait_for()
+    return page
+
+
+def _wait_until_saved(page: Any) -> None:
+    """Until the conversation is kept in the browser: the same event enables the export button."""
+    page.wait_for_function("() => !document.querySelector('#export').disabled", timeout=30_000)
+
+
+def _table_names(page: Any) -> list[str]:
+    return [name.strip() for name in page.locator("#documents tbody tr td:first-child").all_inner_texts()]
+
+
+def test_browser_deletes_an_uploaded_document_then_refuses_to_answer_from_it(
+    docs_server: str, docs_index: Path, browser: Any, tmp_path: Path
+) -> None:
+    page = _open(browser, docs_server)
+    heron = tmp_path / "heron.txt"
+    heron.write_text(HERON, encoding="utf-8")
+    page.locator("#upload input[type=file]").set_input_files(str(heron))
+    page.get_by_text("Added heron.txt").wait_for(timeout=ANSWER_TIMEOUT)
+    _submit(page, HERON_QUESTION)
+    page.locator("#sources #turn-1").wait_for(timeout=ANSWER_TIMEOUT)
+    assert "heron named Pip" in page.locator('#chat [data-testid="bot"]').last.inner_text()
+
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#documents table").wait_for()
+    listed = Assistant.open(index_dir=docs_index).documents()
+    assert _table_names(page) == [d.name for d in listed] == ["bread.txt", "heron.txt"]  # one source of truth
+    assert str(docs_index) not in page.locator("#documents").inner_html()
+    row = page.locator("#documents tbody tr", has_text="heron.txt").inner_text()
+    assert f"{len(HERON)} bytes" in row and "UTC" in row
+
+    page.locator("#document-choice input").click()
+    page.get_by_role("option", name="heron.txt").click()
+    page.locator("#delete-document").click()
+    page.get_by_text("Removed heron.txt (1 chunks)").wait_for(timeout=ANSWER_TIMEOUT)
+    assert _table_names(page) == ["bread.txt"]
+    assert not (docs_index / "uploads" / "default" / "heron.txt").exists()  # the stored upload went too
+    assert [d.name for d in Assistant.open(index_dir=docs_index).documents()] == ["bread.txt"]
+
+    page.get_by_role("tab", name="Chat").click()
+    _submit(page, HERON_QUESTION)
+    page.locator("#sources #turn-2").wait_for(timeout=ANSWER_TIMEOUT)
+    assert page.locator('#chat [data-testid="bot"]').last.locator(".refusal").count() == 1
+    page.close()
+
+
+def test_browser_keeps_the_conversation_across_a_reload_until_a_new_one(docs_server: str, browser: Any) -> None:
+    page = _open(browser, docs_server)
+    bot = page.locator('#chat [data-testid="bot"]')
+    _submit(page, BREAD_QUESTION)
+    page.locator("#sources #turn-1").wait_for(timeout=ANSWER_TIMEOUT)
+    answer = bot.last.inner_text()
+    assert "flour and water" in answer
+    _wait_until_saved(page)
+
+    page.reload()
+    page.locator("#sources #turn-1").wait_for(timeout=ANSWER_TIMEOUT)  # the sources panel is back
+    assert bot.last.inner_text() == answer
+    assert page.locator('#chat [data-testid="user"]').last.inner_text().strip() == BREAD_QUESTION
+    page.locator('#chat a.cite[href="#src-1-1"]').first.click()  # its markers still open their quotes
+    assert page.locator("#sources #src-1-1.active mark", has_text=BREAD_QUOTE).count() == 1
+
+    page.locator("#new-conversation").click()
+    page.locator("#sources .empty").wait_for()
+    assert bot.count() == 0
+    page.reload()
+    page.locator("#question textarea").wait_for()
+    page.wait_for_timeout(1500)  # time for a stored conversation to come back, if one still were there
+    assert bot.count() == 0 and page.locator("#sources .empty").count() == 1
+    page.close()
+
+
+def test_browser_exports_questions_answers_and_quotes_as_markdown(
+    docs_server: str, docs_index: Path, browser: Any
+) -> None:
+    page = _open(browser, docs_server)
+    _submit(page, BREAD_QUESTION)
+    page.locator("#sources #turn-1").wait_for(timeout=ANSWER_TIMEOUT)
+    _wait_until_saved(page)
+    with page.expect_download() as download:
+        page.locator("#export").click()
+    assert download.value.suggested_filename == "conversation.md"
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    start = BREAD.index(BREAD_QUOTE)
+    assert f"\n{BREAD_QUESTION}\n" in text and "flour and water" in text
+    assert f"[1] ` bread.txt `, chars {start}–{start + len(BREAD_QUOTE)}:" in text
+    assert f"\n{BREAD_QUOTE}\n" in text and str(docs_index) not in text
+    page.close()

@@ -1,9 +1,10 @@
-"""The chat handler with the real small model: the evidence is on the page before the answer is written."""
+"""The handlers over a real index: the evidence shows before the answer is written; removal is the operator's call."""
 
 from __future__ import annotations
 
+from rag import Assistant
 from rag.config import Settings
-from ui.handlers import chat
+from ui.handlers import chat, remove
 from ui.policy import WebPolicy
 
 
@@ -23,3 +24,18 @@ def test_the_sources_panel_fills_before_the_first_token(seed_index):
     assert 'id="turn-pending"' in pending and "000_959d6777a251aa29.txt" in pending
     assert first_panel < drafts[0], "the sources came after the answer started"
     assert 'id="turn-1"' in panels[-1][1] and "turn-pending" not in panels[-1][1]
+
+
+def test_removing_a_document_needs_the_operators_permission(tmp_path, caplog):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Alpacas live in the Andes.", encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index", llm="extractive")
+    Assistant.open(settings=settings).add([folder])
+    table, _, notice = remove(settings, WebPolicy.default("extractive"), "", "a.txt")
+    assert "does not let its users remove documents" in notice and "refused to remove" in caplog.text
+    assert "a.txt" in table and [d.name for d in Assistant.open(settings=settings).documents()] == ["a.txt"]
+
+    table, _, notice = remove(settings, WebPolicy.default("extractive", allow_delete=True), "", "a.txt")
+    assert "Removed a.txt (1 chunks)" in notice and "No documents" in table
+    assert (folder / "a.txt").exists()  # indexed from a folder, not uploaded: the file stays

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from rag.answer import Answer, Citation, Source, Timings
+from rag.documents import DocumentInfo
 from rag.ingest.chunking import Chunk
 from ui.policy import public_message
-from ui.render import as_text, render_answer, render_sources
+from ui.render import as_text, render_answer, render_documents, render_sources
 
 HOSTILE = st.sampled_from(
     [
@@ -67,3 +69,20 @@ def test_as_text_keeps_the_words():
 
 def test_errors_carry_no_server_paths():
     assert public_message("/srv/rag/index/uploads/a.pdf: damaged PDF") == "a.pdf: damaged PDF"
+
+
+def test_the_documents_table_shows_names_as_text_and_no_server_path():
+    hostile = DocumentInfo(
+        "/srv/private/docs/<img src=x onerror=alert(1)>.txt",
+        "<img src=x onerror=alert(1)>.txt",
+        2,
+        problems=("1 sentence(s) addressed to an AI assistant <b>",),
+    )
+    old = DocumentInfo("/srv/private/docs/old.md", "old.md", 1, 1500, datetime(2025, 5, 1, 14, 3, tzinfo=UTC))
+    table = render_documents([hostile, old], "notes")
+    assert "<img" not in table and "<b>" not in table and "/srv/private" not in table
+    assert "&lt;img src=x onerror=alert(1)&gt;.txt" in table and "&lt;b&gt;" in table
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", table)
+    assert cells[5:] == ["old.md", "1.5 kB", "1", "2025-05-01 14:03 UTC", "–"]
+    assert cells[1] == "unknown"  # a size an older index did not record
+    assert "No documents" in render_documents([], "notes")
