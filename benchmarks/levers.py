@@ -80,7 +80,11 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=10)
     parser.add_argument("--out", help="write the rows as JSON here")
     parser.add_argument(
-        "--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS), help="configurations to run (default: all)"
+        "--configs",
+        nargs="+",
+        choices=list(CONFIGS),
+        default=list(CONFIGS),
+        help="configurations to run (default: all)",
     )
     args = parser.parse_args()
 

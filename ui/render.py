@@ -3,7 +3,8 @@ and error messages.
 
 Everything the browser shows beyond Gradio's own widgets is built here, as escaped HTML strings.
 The element ids and CSS classes (``#src-TURN-N``, ``details.turn#turn-TURN``, ``a.cite``, ``.source``,
-``.refusal``, ``.unsupported``, ``.rag-error``) tie the rendered answers, the panel, :data:`CSS` and :data:`HEAD` together.
+``.refusal``, ``.unsupported``, ``.rag-error``) tie the rendered answers, the panel, :data:`CSS` and
+:data:`HEAD` together.
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ def _left_out(sentences: Sequence[str]) -> str:
         return ""
     items = "".join(f"<li>{as_text(s)}</li>" for s in sentences)
     count = f"{len(sentences)} sentence{'s' if len(sentences) > 1 else ''}"
-    return f'<details class="unsupported"><summary>⚠️ not in the sources: {count} left out</summary><ul>{items}</ul></details>'
+    summary = f"⚠️ not in the sources: {count} left out"
+    return f'<details class="unsupported"><summary>{summary}</summary><ul>{items}</ul></details>'
 
 
 def render_sources(done: Sequence[dict[str, Any]], pending: tuple[str, Sequence[Source]] | None = None) -> str:

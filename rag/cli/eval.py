@@ -99,8 +99,6 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Run ``rag eval``; returns 1 when a ``--min`` or ``--max`` threshold is missed."""
     from rich.console import Console
 
-    from rag.assistant import Assistant
-
     console = Console()
     dataset, settings = _prepare(args, settings)
     if args.retrieval_only and getattr(args, "top_k", None) is None:

@@ -213,7 +213,9 @@ SQUAD = {
                 },
                 {
                     "context": "Liang Wenfeng founded DeepSeek in Hangzhou.",
-                    "qas": [{"id": "d", "question": "Where is DeepSeek's office?", "answers": [], "is_impossible": True}],
+                    "qas": [
+                        {"id": "d", "question": "Where is DeepSeek's office?", "answers": [], "is_impossible": True}
+                    ],
                 },
             ],
         }
@@ -232,7 +234,9 @@ def test_squad_file_becomes_one_document_per_paragraph_and_a_balanced_seeded_sam
         ("c", (), False, ("Deep_Seek/000.txt",)),
         ("d", (), False, ("Deep_Seek/001.txt",)),
     ]
-    assert (tmp_path / "docs/Deep_Seek/001.txt").read_text() == "Deep Seek\n\nLiang Wenfeng founded DeepSeek in Hangzhou.\n"
+    assert (
+        tmp_path / "docs/Deep_Seek/001.txt"
+    ).read_text() == "Deep Seek\n\nLiang Wenfeng founded DeepSeek in Hangzhou.\n"
     sample = sample_cases(cases, 2)
     assert sorted(c.answerable for c in sample) == [False, True] and sample == sample_cases(cases, 2)
 
