@@ -91,6 +91,9 @@ class Answer:
     """Answer sentences that no source supports (shown to the reader as unverified)."""
     usage: Usage = dataclasses.field(default_factory=Usage)
     """Tokens the LLM read and wrote."""
+    verification: float | None = None
+    """How sure the LLM is that a cited quote answers the question (P(yes), :mod:`rag.verification`);
+    None when it was not asked."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
@@ -117,4 +120,6 @@ class Answer:
             refused=bool(data["refused"]),
             timings=Timings(**data["timings"]),
             unsupported=list(data.get("unsupported", [])),
+            usage=Usage(**data.get("usage", {})),
+            verification=data.get("verification"),
         )

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from rag import verification
 from rag.answer import REFUSAL, Answer, Source, Timings, Usage
-from rag.citations import cite, content_words
+from rag.citations import MARKER, Embed, cite, content_words
 from rag.config import Settings
 from rag.documents import DocumentInfo, list_documents
 from rag.embedding import Embedder, cached
 from rag.errors import IndexStateError
 from rag.ingest.indexing import IndexResult, index_paths
 from rag.llm import LLM, Message, load_llm
+from rag.llm.extractive import extractive_answer
 from rag.prompt import Turn, build_messages, select_excerpts, standalone_query
 from rag.retrieval import Retriever
 from rag.store import CollectionInfo, Store
@@ -173,22 +176,43 @@ class Assistant:
             yield piece
         draft = "".join(pieces).strip()
         usage = Usage(sum(llm.count_tokens(m["content"]) for m in messages), llm.count_tokens(draft) if draft else 0)
-        if not draft or _REFUSAL_PATTERN.search(draft):
-            yield Answer(question, REFUSAL, [], sources, True, _timings(started, retrieved, first_token), usage=usage)
-            return
-        checked = cite(draft, sources, question, embed)
+        checked = self._check(draft, question, query, sources, llm, embed)
         timings = _timings(started, retrieved, first_token)
+        yield dataclasses.replace(checked, question=question, sources=sources, timings=timings, usage=usage)
+
+    def _check(
+        self, draft: str, question: str, query: str, sources: Sequence[Source], llm: LLM, embed: Embed
+    ) -> Answer:
+        """The draft checked: its sentences against the sources (:func:`rag.citations.cite`), then, for a model
+        that can be asked, whether a cited quote answers the question (:mod:`rag.verification`); else a refusal."""
+        refusal = Answer(question, REFUSAL, [], [], True, Timings())
+        if not draft or _REFUSAL_PATTERN.search(draft):
+            return refusal
+        if MARKER.search(draft) and not content_words(MARKER.sub(" ", draft)):
+            # A bare "[2]": the model pointed at a source without saying what it holds; quote its best sentence.
+            marked = {int(n) for m in MARKER.finditer(draft) for n in m.group(1).split(",")}
+            draft = extractive_answer(query, [s for s in sources if s.n in marked])
+            if draft == REFUSAL:
+                return refusal
+        checked = cite(draft, sources, question, embed)
         if checked.repeated_instructions:
             # A document's order to the assistant made it into the answer: a hijack, never certified.
             log.warning("refused an answer that repeats an instruction found in a source: %r", draft[:200])
-            yield Answer(question, REFUSAL, [], sources, True, timings, checked.repeated_instructions, usage)
-            return
-        if not checked.citations and (checked.unsupported or not content_words(checked.text)):
-            # Nothing the model said is in the sources (it answered from memory, or invented), or it said
-            # nothing at all (a bare "[2]").
-            yield Answer(question, REFUSAL, [], sources, True, timings, checked.unsupported, usage)
-            return
-        yield Answer(question, checked.text, checked.citations, sources, False, timings, checked.unsupported, usage)
+            return dataclasses.replace(refusal, unsupported=checked.repeated_instructions)
+        if not checked.citations:
+            # Nothing the model said is in the sources (it answered from memory, or invented), or it said nothing.
+            return dataclasses.replace(refusal, unsupported=checked.unsupported)
+        answer = Answer(question, checked.text, checked.citations, [], False, Timings(), checked.unsupported)
+        accept = verification.threshold(llm) if self.settings.verify_answers else None
+        if accept is None:
+            return answer
+        p_yes = verification.answers_question(
+            cast(verification.YesNoModel, llm), query, [c.quote for c in checked.citations]
+        )
+        if p_yes < accept:
+            log.info("refused: no cited quote answers %r (p=%.2f): %r", query, p_yes, checked.text[:200])
+            return dataclasses.replace(refusal, unsupported=[c.sentence for c in checked.citations], verification=p_yes)
+        return dataclasses.replace(answer, verification=p_yes)
 
 
 def _timings(started: float, retrieved: float, first_token: float = 0.0) -> Timings:

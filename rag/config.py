@@ -64,6 +64,9 @@ class Settings:
     """LLM context window in tokens."""
     threads: int = 0
     """LLM threads; 0 means the number of physical cores."""
+    verify_answers: bool = True
+    """Ask the LLM whether a cited quote answers the question, and refuse when none does (local models with a
+    calibrated threshold; see :mod:`rag.verification`)."""
     prompt_lookup: int = 0
     """Tokens a local model drafts from the prompt per step (prompt-lookup decoding; 0: plain decoding)."""
     cache_dir: Path = dataclasses.field(default_factory=_default_cache_dir)
@@ -86,6 +89,20 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
+def _boolean(value: Any) -> bool:
+    """``True``/``False``, or their spellings in an environment variable.
+
+    >>> _boolean("off"), _boolean("1"), _boolean(False)
+    (False, True, False)
+    """
+    if isinstance(value, bool):
+        return value
+    spelled = str(value).strip().lower()
+    if spelled not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ValueError(value)
+    return spelled in ("1", "true", "yes", "on")
+
+
 def _coerce(cls: type[Settings], name: str, value: Any) -> Any:
     fields = {f.name: f for f in dataclasses.fields(cls)}
     if name not in fields:
@@ -100,6 +117,8 @@ def _coerce(cls: type[Settings], name: str, value: Any) -> Any:
             return float(value)
         if kind == "RetrievalMode":
             return RetrievalMode(value)
+        if kind == "bool":
+            return _boolean(value)
     except ValueError as exc:
         raise ValueError(f"setting {name}: {value!r} is not a valid {kind}") from exc
     return str(value)

@@ -7,6 +7,7 @@ import pytest
 from rag import Answer, Assistant
 from rag.answer import REFUSAL, Source
 from rag.errors import IndexStateError
+from rag.verification import verification_messages
 from tests.support import SEED_FACTS, SEED_FILE, assert_cites_seed
 
 
@@ -58,6 +59,44 @@ def test_default_model_answers_the_team_size(seed_index):
     assert any("140" in c.quote for c in answer.citations)
     refusal = assistant.ask("What is DeepSeek's annual revenue?")
     assert refusal.refused
+
+
+@pytest.mark.slow
+def test_default_model_refuses_the_near_miss_and_answers_the_follow_up(seed_index):
+    """The seed source says DeepSeek *launched* on January 20 and stockpiled 10,000 to 50,000 *chips*: words of a
+    wrong answer that word overlap accepts; the model's check of the quote against the question does not."""
+    assistant = Assistant.open(index_dir=seed_index)
+    for question in ("When was DeepSeek founded?", "How many parameters does DeepSeek's model have?"):
+        answer = assistant.ask(question)
+        assert answer.refused, (question, answer.text, answer.verification)
+    launched = assistant.ask("When did DeepSeek launch?")
+    assert "January 20" in launched.text and launched.verification is not None and launched.verification >= 0.5
+    follow_up = assistant.ask("And how many people work there?", history=[("What is DeepSeek?", launched.text)])
+    assert not follow_up.refused and "140" in follow_up.text, follow_up
+
+
+@pytest.fixture
+def smol_verifying(smol):
+    """The small model with a verification threshold set for the test (it has none of its own), restored after."""
+    llm = smol.llm
+    yield smol, llm
+    llm.answers_threshold = None
+
+
+def test_the_llm_is_asked_whether_a_quote_answers_and_refusals_follow_its_threshold(smol_verifying):
+    smol, llm = smol_verifying
+    question = "Which city does Fiona Zhou work in?"
+    assert smol.ask(question).verification is None  # no calibrated threshold: not asked
+    llm.answers_threshold = 0.0
+    answered = smol.ask(question)
+    assert not answered.refused and 0.0 <= answered.verification <= 1.0
+    assert llm.yes_probability(verification_messages(question, answered.citations[0].quote)) == answered.verification
+    llm.answers_threshold = 1.01  # no P(yes) reaches it
+    refused = smol.ask(question)
+    assert refused.refused and refused.text == REFUSAL and refused.verification == answered.verification
+    assert refused.unsupported == [c.sentence for c in answered.citations]
+    unasked = Assistant.open(settings=smol.settings, verify_answers=False).ask(question)
+    assert not unasked.refused and unasked.verification is None
 
 
 def test_sources_come_before_the_first_token(smol):

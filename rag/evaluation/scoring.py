@@ -89,6 +89,10 @@ class CaseResult:
     """The per-question metrics that apply to this question."""
     problems: list[str]
     latency: float
+    verification: float | None = None
+    """The LLM's P(yes) that a cited quote answers the question (:mod:`rag.verification`); None if not asked."""
+    unverified: list[str] = dataclasses.field(default_factory=list)
+    """The sentences of an answer refused because no cited quote answered the question."""
 
 
 def score_case(case: EvalCase, sources: Sequence[Source], answer: Answer | None, latency: float) -> CaseResult:
@@ -137,6 +141,9 @@ def score_case(case: EvalCase, sources: Sequence[Source], answer: Answer | None,
     if case.answerable and gold:
         scores["cites_gold"] = float(metrics.cites_gold([c.path for c in checked], gold))
 
+    unverified = answer.unsupported if answer.refused and answer.verification is not None else []
+    if unverified:
+        problems.append(f"refused: no cited quote answers the question (P(yes) {answer.verification:.2f})")
     if case.answerable and answer.refused:
         problems.append("refused an answerable question")
     elif not case.answerable and not answer.refused:
@@ -155,7 +162,19 @@ def score_case(case: EvalCase, sources: Sequence[Source], answer: Answer | None,
                 problems.append(f"[{c.n}] quote supports only {c.score:.0%} of its sentence")
             elif not c.ok:
                 problems.append(f"[{c.n}] cites {Path(c.path).name}, not a gold source")
-    return CaseResult(case, answer.text, answer.refused, retrieved, checked, rank, scores, problems, round(latency, 3))
+    return CaseResult(
+        case,
+        answer.text,
+        answer.refused,
+        retrieved,
+        checked,
+        rank,
+        scores,
+        problems,
+        round(latency, 3),
+        answer.verification,
+        unverified,
+    )
 
 
 def aggregate(results: Sequence[CaseResult]) -> dict[str, float]:

