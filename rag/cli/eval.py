@@ -82,6 +82,12 @@ def add_eval_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> ar
     parser.add_argument("--name", help="report name (default: the question file's name)")
     parser.add_argument("--out-dir", default=str(DEFAULT_OUT_DIR), help=f"report folder (default: {DEFAULT_OUT_DIR})")
     parser.add_argument("--limit", type=int, help="only the first N questions")
+    _add_dataset_options(parser)
+    return parser
+
+
+def _add_dataset_options(parser: argparse.ArgumentParser) -> None:
+    """Where the built-in sets are, and which of their questions to ask."""
     parser.add_argument("--cmu-dir", help="CMU Q/A dataset folder for cmu-s08 (env RAG_CMU_DIR)")
     sample = parser.add_mutually_exclusive_group()
     sample.add_argument(
@@ -92,7 +98,6 @@ def add_eval_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> ar
         "(SQuAD sets: 200 by default; other sets: all by default)",
     )
     sample.add_argument("--all", action="store_true", help="every question of a SQuAD set, not a sample")
-    return parser
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:

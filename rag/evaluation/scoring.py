@@ -142,39 +142,40 @@ def score_case(case: EvalCase, sources: Sequence[Source], answer: Answer | None,
         scores["cites_gold"] = float(metrics.cites_gold([c.path for c in checked], gold))
 
     unverified = answer.unsupported if answer.refused and answer.verification is not None else []
+    problems += _answer_problems(case, answer, checked, scores, unverified)
+    return CaseResult(
+        case, answer.text, answer.refused, retrieved, checked, rank, scores, problems, round(latency, 3),
+        answer.verification, unverified,
+    )  # fmt: skip
+
+
+def _answer_problems(
+    case: EvalCase, answer: Answer, checked: Sequence[CheckedCitation], scores: dict[str, float], unverified: list[str]
+) -> list[str]:
+    """What went wrong with the answer, for the report."""
+    problems = []
     if unverified:
         problems.append(f"refused: no cited quote answers the question (P(yes) {answer.verification:.2f})")
     if case.answerable and answer.refused:
         problems.append("refused an answerable question")
     elif not case.answerable and not answer.refused:
         problems.append("answered an unanswerable question")
-    if not answer.refused:
-        if scores.get("contains") == 0.0:
-            problems.append("no acceptable answer in the text")
-        if scores.get("quote_holds_answer") == 0.0:
-            problems.append("no cited quote holds an acceptable answer")
-        if not checked:
-            problems.append("no citations")
-        elif scores.get("cites_gold") == 0.0:
-            problems.append("no citation of a gold source")
-        for c in checked:
-            if c.score < MIN_SUPPORT:
-                problems.append(f"[{c.n}] quote supports only {c.score:.0%} of its sentence")
-            elif not c.ok:
-                problems.append(f"[{c.n}] cites {Path(c.path).name}, not a gold source")
-    return CaseResult(
-        case,
-        answer.text,
-        answer.refused,
-        retrieved,
-        checked,
-        rank,
-        scores,
-        problems,
-        round(latency, 3),
-        answer.verification,
-        unverified,
-    )
+    if answer.refused:
+        return problems
+    if scores.get("contains") == 0.0:
+        problems.append("no acceptable answer in the text")
+    if scores.get("quote_holds_answer") == 0.0:
+        problems.append("no cited quote holds an acceptable answer")
+    if not checked:
+        problems.append("no citations")
+    elif scores.get("cites_gold") == 0.0:
+        problems.append("no citation of a gold source")
+    for c in checked:
+        if c.score < MIN_SUPPORT:
+            problems.append(f"[{c.n}] quote supports only {c.score:.0%} of its sentence")
+        elif not c.ok:
+            problems.append(f"[{c.n}] cites {Path(c.path).name}, not a gold source")
+    return problems
 
 
 def aggregate(results: Sequence[CaseResult]) -> dict[str, float]:
