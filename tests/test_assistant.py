@@ -6,6 +6,7 @@ import pytest
 
 from rag import Answer, Assistant
 from rag.answer import REFUSAL, Source
+from rag.config import Settings
 from rag.errors import IndexStateError
 from rag.prompt import SYSTEM_PROMPT
 from rag.verification import verification_messages
@@ -53,7 +54,7 @@ def test_empty_collection_says_what_to_do(tmp_path):
 @pytest.mark.slow
 def test_default_model_answers_the_team_size(seed_index):
     """The packaged default model (Qwen2.5 1.5B), as `make chat` uses it."""
-    assistant = Assistant.open(index_dir=seed_index)
+    assistant = Assistant.open(index_dir=seed_index, context_tokens=Settings().context_tokens)
     assert assistant.settings.llm == "local:qwen2.5-1.5b"
     answer = assistant.ask("How many people are on DeepSeek's team?")
     assert "140" in answer.text
@@ -67,7 +68,7 @@ def test_default_model_answers_the_team_size(seed_index):
 def test_default_model_refuses_the_near_miss_and_answers_the_follow_up(seed_index):
     """The seed source says DeepSeek *launched* on January 20 and stockpiled 10,000 to 50,000 *chips*: words of a
     wrong answer that word overlap accepts; the model's check of the quote against the question does not."""
-    assistant = Assistant.open(index_dir=seed_index)
+    assistant = Assistant.open(index_dir=seed_index, context_tokens=Settings().context_tokens)  # as a user has it
     for question in ("When was DeepSeek founded?", "How many parameters does DeepSeek's model have?"):
         answer = assistant.ask(question)
         assert answer.refused, (question, answer.text, answer.verification)
