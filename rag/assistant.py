@@ -108,14 +108,25 @@ class Assistant:
         self.retriever.refresh()
         return found[0]
 
-    def retrieve(self, question: str) -> list[Source]:
-        """The ``top_k`` chunks closest to ``question``, numbered from 1."""
+    def retrieve(self, question: str, follow_up: str = "") -> list[Source]:
+        """The ``top_k`` chunks closest to ``question``, numbered from 1.
+
+        With ``follow_up`` (the follow-up as asked, when ``question`` joins it to the turn before), the chunks
+        closest to each take turns: the earlier turn's words must not crowd out what the follow-up asks for
+        ("And how many people work there?" after an answer about DeepSeek's launch).
+        """
         if self.store.is_empty():
             raise IndexStateError(
                 f"collection {self.settings.collection!r} in {self.settings.index_dir} is empty: "
                 "index documents first (rag index PATH)"
             )
-        hits = self.retriever.retrieve(question, self.settings.top_k)
+        k = self.settings.top_k
+        hits = self.retriever.retrieve(question, k)
+        if follow_up and follow_up != question:
+            alone = self.retriever.retrieve(follow_up, k)
+            merged = {c.id: (c, score) for pair in zip(alone, hits, strict=False) for c, score in pair}
+            merged.update({c.id: (c, score) for c, score in alone + hits if c.id not in merged})
+            hits = list(merged.values())[:k]
         return [Source(n, chunk, round(score, 4)) for n, (chunk, score) in enumerate(hits, start=1)]
 
     def _messages(
@@ -132,7 +143,9 @@ class Assistant:
         budget = self.settings.context_window - self.settings.max_tokens
         if self.settings.context_tokens <= 0 or llm.name == "extractive":  # extractive reads no prompt
             return build_messages(question, sources, history, budget, llm.count_tokens)
-        excerpts = select_excerpts(query, sources, embed, self.settings.context_tokens, llm.count_tokens)
+        # A follow-up's excerpts are chosen for it and the question before it, not for the earlier answer's words.
+        focus = question if query == question or not history else f"{history[-1][0]} {question}"
+        excerpts = select_excerpts(focus, sources, embed, self.settings.context_tokens, llm.count_tokens)
         return build_messages(question, sources, history, budget, llm.count_tokens, excerpts)
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
@@ -159,7 +172,7 @@ class Assistant:
         started = time.perf_counter()
         question = question.strip()
         query = standalone_query(question, history)  # also what a model-less backend matches sources against
-        sources = self.retrieve(query)
+        sources = self.retrieve(query, follow_up=question)
         retrieved = time.perf_counter()
         yield sources
         if not sources or max(s.score for s in sources) < self.settings.min_score:
