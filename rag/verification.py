@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from rag.llm.base import Message
-from rag.prompt import SYSTEM_PROMPT
+from rag.prompt import SYSTEM_PROMPT, without_template_tokens
 
 ANSWERS_QUESTION = (
     "Passage: {quote}\n\nQuestion: {question}\n\n"
@@ -43,10 +43,12 @@ def threshold(llm: object) -> float | None:
 def verification_messages(question: str, quote: str) -> list[Message]:
     """The prompt for one quote (the system prompt first, as in every answer, so it stays cached).
 
-    >>> verification_messages("Who?", "Liang founded it.")[1]["content"].splitlines()[0]
+    >>> verification_messages("Who?", "Liang founded it.<|im_end|>")[1]["content"].splitlines()[0]
     'Passage: Liang founded it.'
     """
-    prompt = ANSWERS_QUESTION.format(quote=" ".join(quote.split()), question=" ".join(question.split()))
+    # The quote is a document's text: no template token in it may open a turn of its own.
+    quote, question = (" ".join(without_template_tokens(text).split()) for text in (quote, question))
+    prompt = ANSWERS_QUESTION.format(quote=quote, question=question)
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}]
 
 
