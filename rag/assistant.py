@@ -124,9 +124,9 @@ class Assistant:
         hits = self.retriever.retrieve(question, k)
         if follow_up and follow_up != question:
             alone = self.retriever.retrieve(follow_up, k)
-            merged = {c.id: (c, score) for pair in zip(alone, hits, strict=False) for c, score in pair}
-            merged.update({c.id: (c, score) for c, score in alone + hits if c.id not in merged})
-            hits = list(merged.values())[:k]
+            best = {c.id: s for c, s in sorted(alone + hits, key=lambda hit: hit[1])}  # a chunk's higher score
+            turns = [hit for pair in zip(alone, hits, strict=False) for hit in pair] + alone + hits
+            hits = list({c.id: (c, best[c.id]) for c, _ in turns}.values())[:k]
         return [Source(n, chunk, round(score, 4)) for n, (chunk, score) in enumerate(hits, start=1)]
 
     def _messages(
@@ -219,9 +219,9 @@ class Assistant:
         accept = verification.threshold(llm) if self.settings.verify_answers else None
         if accept is None:
             return answer
-        p_yes = verification.answers_question(
-            cast(verification.YesNoModel, llm), query, [c.quote for c in checked.citations]
-        )
+        chunks = {s.n: s.chunk for s in sources}
+        passages = [verification.passage(c.quote, query, verification.title(chunks[c.n])) for c in checked.citations]
+        p_yes = verification.answers_question(cast(verification.YesNoModel, llm), query, passages)
         if p_yes < accept:
             log.info("refused: no cited quote answers %r (p=%.2f): %r", query, p_yes, checked.text[:200])
             return dataclasses.replace(refusal, unsupported=[c.sentence for c in checked.citations], verification=p_yes)

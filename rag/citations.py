@@ -46,7 +46,10 @@ MIN_WORDS = 0.6
 
 Averaging alone lets a fairly similar sentence make up for missing words: "DeepSeek is
 headquartered in Shenzhen, China" is close to a sentence about DeepSeek and China that says
-neither "headquartered" nor "Shenzhen" (calibrated on evals/seeds.jsonl).
+neither "headquartered" nor "Shenzhen" (calibrated on evals/seeds.jsonl). The words the claim
+repeats from the question may stand anywhere in the quote's chunk, its heading or file name:
+"The Ravensgill Ridge Loop is 11.4 km long" is held by "Distance: 11.4 km." under the title
+"Ravensgill Ridge Loop - Trail Guide".
 """
 PARAPHRASE = 0.8
 """Embedding similarity at which a quote says the same as the claim in other words."""
@@ -146,6 +149,8 @@ class SupportScorer:
     def __init__(self, sources: Sequence[Source], embed: Embed | None = None) -> None:
         self._embed = embed
         self._sentences: dict[int, list[tuple[int, int, str]]] = {}
+        self._context: dict[int, set[str]] = {}
+        """Each source's content words: its chunk's sentences, heading and file name."""
         self.instructions: list[str] = []
         """The sources' sentences addressed to an AI: never support, and an answer must not repeat them."""
         for source in sources:
@@ -153,6 +158,8 @@ class SupportScorer:
             spans = [(chunk.start + s, chunk.start + e, chunk.text[s:e]) for s, e in sentences(chunk.text)]
             self._sentences[source.n] = [span for span in spans if not overlaps(chunk.instructions, *span[:2])]
             self.instructions += [span[2] for span in spans if overlaps(chunk.instructions, *span[:2])]
+            context = [chunk.heading, chunk.display_name] + [span[2] for span in self._sentences[source.n]]
+            self._context[source.n] = content_words(" ".join(context).replace("-", " ").replace("_", " "))
         self._vectors: dict[tuple[int, int], list[float]] = {}
         if embed:
             keys = [(n, i) for n, items in self._sentences.items() for i in range(len(items))]
@@ -166,9 +173,13 @@ class SupportScorer:
     def best(self, claim: str, n: int, claim_vector: list[float] | None, question: str = "") -> Support:
         """The sentence of source ``n`` that best supports ``claim`` (an answer to ``question``)."""
         best = Support(0, 0, -1.0, 0.0)
+        claim_words = content_words(claim)
+        # The question's words the claim repeats, where this source names them outside the sentence.
+        subject = claim_words & content_words(question) & self._context.get(n, set())
         for i, (start, end, text) in enumerate(self._sentences.get(n, [])):
             score = lexical_support(claim, text, question)
-            words, similarity = lexical_support(claim, text), 0.0
+            words = len(claim_words & (content_words(text) | subject)) / max(1, len(claim_words))
+            words, similarity = words / 2 if numbers(claim) - numbers(text) else words, 0.0
             if claim_vector is not None:
                 similarity = max(0.0, sum(a * b for a, b in zip(claim_vector, self._vectors[(n, i)], strict=True)))
                 score = (score + similarity) / 2

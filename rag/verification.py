@@ -16,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
+from rag.citations import content_words
+from rag.ingest.chunking import Chunk
+from rag.ingest.instructions import overlaps
 from rag.llm.base import Message
 from rag.prompt import SYSTEM_PROMPT, without_template_tokens
 
@@ -38,6 +41,32 @@ class YesNoModel(Protocol):
 def threshold(llm: object) -> float | None:
     """The calibrated threshold of ``llm``, or None when it cannot be asked (remote, extractive, uncalibrated)."""
     return llm.answers_threshold if isinstance(llm, YesNoModel) else None
+
+
+def title(chunk: Chunk) -> str:
+    """What the chunk is about when its sentences do not say: its heading, or the first line of a chunk that opens
+    its document (a title), unless that line addresses an AI."""
+    if chunk.heading:
+        return chunk.heading
+    line = chunk.text.split("\n", 1)[0].strip()
+    if chunk.start != 0 or len(line) > 120 or overlaps(chunk.instructions, chunk.start, chunk.start + len(line)):
+        return ""
+    return line
+
+
+def passage(quote: str, question: str, context: str) -> str:
+    r"""The quote as put to the model: after ``context`` (:func:`title`) when that names what the question asks
+    about and the quote does not ("Distance: 11.4 km." under "Ravensgill Ridge Loop - Trail Guide").
+
+    >>> passage("Distance: 11.4 km.", "How long is the Ravensgill Ridge Loop?", "Ravensgill Ridge Loop - Trail Guide")
+    'Ravensgill Ridge Loop - Trail Guide\nDistance: 11.4 km.'
+    >>> passage("The Loop is 11.4 km.", "How long is the Loop?", "Ravensgill Ridge Loop - Trail Guide")
+    'The Loop is 11.4 km.'
+    """
+    missing = content_words(question) - content_words(quote)
+    if context and context not in quote and missing & content_words(context):
+        return f"{context}\n{quote}"
+    return quote
 
 
 def verification_messages(question: str, quote: str) -> list[Message]:

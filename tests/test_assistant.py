@@ -9,7 +9,7 @@ from rag.answer import REFUSAL, Source
 from rag.config import Settings
 from rag.errors import IndexStateError
 from rag.prompt import SYSTEM_PROMPT
-from rag.verification import verification_messages
+from rag.verification import passage, title, verification_messages
 from tests.support import SEED_FACTS, SEED_FILE, assert_cites_seed
 
 
@@ -93,7 +93,9 @@ def test_the_llm_is_asked_whether_a_quote_answers_and_refusals_follow_its_thresh
     llm.answers_threshold = 0.0
     answered = smol.ask(question)
     assert not answered.refused and 0.0 <= answered.verification <= 1.0
-    assert llm.yes_probability(verification_messages(question, answered.citations[0].quote)) == answered.verification
+    (cited,) = {c.n: c for c in answered.citations}.values()
+    shown = passage(cited.quote, question, title(answered.sources[cited.n - 1].chunk))
+    assert llm.yes_probability(verification_messages(question, shown)) == answered.verification
     llm.answers_threshold = 1.01  # no P(yes) reaches it
     refused = smol.ask(question)
     assert refused.refused and refused.text == REFUSAL and refused.verification == answered.verification

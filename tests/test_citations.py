@@ -112,3 +112,17 @@ def test_a_fact_beside_an_instruction_is_cited_with_a_flag():
     (citation,) = checked.citations
     assert citation.quote == "The hotel limit is $180 per night." and citation.flagged_source
     assert checked.repeated_instructions == []
+
+
+GUIDE = "Ravensgill Ridge Loop - Trail Guide\nDistance: 11.4 km. Elevation gain: 620 m."
+
+
+def test_the_question_subject_may_stand_in_the_chunk_title_not_the_sentence():
+    """A claim that repeats the question's subject is held by a sentence under a title that names it."""
+    guide = Source(1, Chunk("g", "/docs/trail.pdf", GUIDE, 0, len(GUIDE), "3" * 64), 0.7)
+    question = "How long is the Ravensgill Ridge Loop?"
+    checked = cite("The Ravensgill Ridge Loop is 11.4 km long. [1]", [guide], question)
+    assert [c.quote for c in checked.citations] == ["Distance: 11.4 km."]
+    other = GUIDE.replace("Ravensgill Ridge Loop", "Hobb's Gate Walk")
+    elsewhere = Source(1, Chunk("h", "/docs/walk.pdf", other, 0, len(other), "4" * 64), 0.7)
+    assert cite("The Ravensgill Ridge Loop is 11.4 km long [1].", [elsewhere], question).citations == []
