@@ -27,6 +27,8 @@ from rag.store import CollectionInfo, Store
 
 log = logging.getLogger(__name__)
 
+# A draft that answers a yes/no question ("Yes [1].").
+_YES_OR_NO = re.compile(r"\s*(yes|no)\b", re.IGNORECASE)
 # The LLM's own ways of saying the sources lack the answer.
 _REFUSAL_PATTERN = re.compile(
     r"can(?:'|no|’)t find|cannot find|(?:is )?not (?:mentioned|provided|stated|found|in the (?:documents|sources))"
@@ -201,12 +203,14 @@ class Assistant:
         refusal = Answer(question, REFUSAL, [], [], True, Timings())
         if not draft or _REFUSAL_PATTERN.search(draft):
             return refusal
-        if MARKER.search(draft) and not content_words(MARKER.sub(" ", draft)):
-            # A bare "[2]": the model pointed at a source without saying what it holds; quote its best sentence.
-            marked = {int(n) for m in MARKER.finditer(draft) for n in m.group(1).split(",")}
-            draft = extractive_answer(query, [s for s in sources if s.n in marked])
-            if draft == REFUSAL:
+        said = _YES_OR_NO.match(draft)
+        if (MARKER.search(draft) or said) and not content_words(MARKER.sub(" ", draft)):
+            # A bare "[2]" or "Yes.": the model did not say what the source holds; quote its best sentence.
+            marked = {int(n) for m in MARKER.finditer(draft) for n in m.group(1).split(",")} or {s.n for s in sources}
+            quoted = extractive_answer(query, [s for s in sources if s.n in marked])
+            if quoted == REFUSAL:
                 return refusal
+            draft = f"{said[1].capitalize()}. {quoted}" if said else quoted
         checked = cite(draft, sources, question, embed)
         if checked.repeated_instructions:
             # A document's order to the assistant made it into the answer: a hijack, never certified.

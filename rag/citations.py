@@ -26,6 +26,10 @@ _WRAPPED_MARKERS = re.compile(r"\((?:sources?:?\s*)?((?:\[\d+\][\s,]*)+)\)", re.
 # "... 140 people. [1]" -> "... 140 people [1]."
 _TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
 _WORD = re.compile(r"\w+")
+# "Did Lincoln sign the act?": answered "Yes, Lincoln signed the act", every word of it the question's.
+_YES_NO_QUESTION = re.compile(
+    r"\s*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|may|must)\b", re.IGNORECASE
+)
 # A number, with the currency it is an amount of: "$10,000", "10,000 dollars".
 _NUMBER = re.compile(
     r"(?P<symbol>[$€£¥])?\s?(?P<number>\d+(?:[.,]\d+)*)(?:\s?(?:million|billion|thousand))?"
@@ -199,10 +203,12 @@ def cite(draft: str, sources: Sequence[Source], question: str = "", embed: Embed
     Only the words a claim adds to the ``question`` count as its content; for the embedding, a
     short claim ("140 [1].") is read together with the question it answers. With
     ``embed`` the support score averages word overlap and embedding similarity; without, it
-    is word overlap alone.
+    is word overlap alone. The answer to a yes/no question asserts the question's own words, so
+    there they count.
     """
     draft = _TRAILING_MARKERS.sub(r"\2\1", _WRAPPED_MARKERS.sub(r"\1", draft))
     scorer = SupportScorer(sources, embed)
+    asked = "" if _YES_NO_QUESTION.match(question) else question  # the words that are no evidence
     by_number = {s.n: s for s in sources}
     text_parts: list[str] = []
     citations: list[Citation] = []
@@ -224,10 +230,10 @@ def cite(draft: str, sources: Sequence[Source], question: str = "", embed: Embed
         kept = {
             n: support
             for n in dict.fromkeys(marked)
-            if n in by_number and (support := scorer.best(claim, n, vector, question)).enough
+            if n in by_number and (support := scorer.best(claim, n, vector, asked)).enough
         }
         if not kept:
-            candidates = {n: scorer.best(claim, n, vector, question) for n in by_number}
+            candidates = {n: scorer.best(claim, n, vector, asked) for n in by_number}
             if candidates:
                 n, support = max(candidates.items(), key=lambda item: (item[1].enough, item[1].score))
                 if support.enough:

@@ -1,5 +1,6 @@
 """The library API end to end: real index, real embedding model, real LLMs."""
 
+import dataclasses
 import json
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from rag import Answer, Assistant
 from rag.answer import REFUSAL, Source
 from rag.config import Settings
+from rag.embedding import Embedder
 from rag.errors import IndexStateError
 from rag.prompt import SYSTEM_PROMPT
 from rag.verification import passage, title, verification_messages
@@ -131,3 +133,15 @@ def test_remove_takes_a_file_out_of_the_collection_and_the_keyword_index(tmp_pat
     assert (folder / "heron.txt").exists()  # only the index changed
     with pytest.raises(IndexStateError, match="no document .*heron.txt.* in collection 'default'; see: rag documents"):
         assistant.remove(folder / "heron.txt")
+
+
+def test_a_bare_yes_is_answered_with_the_sentence_that_says_so(seed_index):
+    """A draft of only "Yes." (or "No [2]."): the best sentence of the (marked) sources is quoted after it."""
+    assistant = Assistant.open(index_dir=seed_index, llm="extractive")
+    question = "Does Fiona Zhou work in Shenzhen?"
+    sources = assistant.retrieve(question)
+    embed = Embedder.default().embed_documents
+    answer = assistant._check("Yes.", question, question, sources, assistant.llm, embed)
+    answer = dataclasses.replace(answer, sources=sources)
+    assert answer.text.startswith("Yes. ") and "Shenzhen" in answer.text and not answer.refused
+    assert_cites_seed(answer)

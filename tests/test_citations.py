@@ -126,3 +126,12 @@ def test_the_question_subject_may_stand_in_the_chunk_title_not_the_sentence():
     other = GUIDE.replace("Ravensgill Ridge Loop", "Hobb's Gate Walk")
     elsewhere = Source(1, Chunk("h", "/docs/walk.pdf", other, 0, len(other), "4" * 64), 0.7)
     assert cite("The Ravensgill Ridge Loop is 11.4 km long [1].", [elsewhere], question).citations == []
+
+
+def test_the_answer_to_a_yes_no_question_may_repeat_its_words():
+    """ "Yes, X" asserts the question's own words: they count as evidence there, and only there."""
+    claim = "Yes, DeepSeek's team consists of around 140 individuals [1]."
+    assert [
+        c.n for c in cite(claim, _sources(), "Does DeepSeek's team consist of around 140 individuals?").citations
+    ] == [1]
+    assert cite(claim, _sources(), "Why does DeepSeek's team consist of around 140 individuals?").citations == []
