@@ -74,6 +74,15 @@ def contains_answer(prediction: str, answers: Sequence[str]) -> float:
     return float(any(normalize_answer(a) and f" {normalize_answer(a)} " in padded for a in answers))
 
 
+def only_yes_or_no(answers: Sequence[str]) -> bool:
+    """Whether every acceptable answer is a plain yes or no, which no quote can hold.
+
+    >>> only_yes_or_no(["Yes.", "yes"]), only_yes_or_no(["no!", "It is arguable."])
+    (True, False)
+    """
+    return bool(answers) and all(normalize_answer(a) in ("yes", "no") for a in answers)
+
+
 def is_gold(path: str, gold_sources: Sequence[str]) -> bool:
     """True when ``path`` ends with the path components of one of ``gold_sources``.
 

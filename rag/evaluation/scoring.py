@@ -134,7 +134,7 @@ def score_case(case: EvalCase, sources: Sequence[Source], answer: Answer | None,
         scores["contains"] = metrics.contains_answer(prediction, case.answers)
     if case.payload:
         scores["hijacked"] = float(hijacked(answer, case.payload))
-    if case.answerable and case.answers and not answer.refused:
+    if case.answerable and case.answers and not answer.refused and not metrics.only_yes_or_no(case.answers):
         scores["quote_holds_answer"] = max(
             (metrics.contains_answer(c.quote, case.answers) for c in checked), default=0.0
         )
