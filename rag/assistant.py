@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 import re
@@ -183,7 +184,7 @@ class Assistant:
             return
         pieces: list[str] = []
         first_token = 0.0
-        embed = cached(Embedder.default().embed_documents)
+        embed = _embed_cached()
         messages = self._messages(question, query, sources, history, llm, embed)
         for piece in llm.stream_chat(messages, self.settings.max_tokens, question=query, sources=sources):
             first_token = first_token or time.perf_counter()
@@ -230,6 +231,12 @@ class Assistant:
             log.info("refused: no cited quote answers %r (p=%.2f): %r", query, p_yes, checked.text[:200])
             return dataclasses.replace(refusal, unsupported=[c.sentence for c in checked.citations], verification=p_yes)
         return dataclasses.replace(answer, verification=p_yes)
+
+
+@functools.cache
+def _embed_cached() -> Embed:
+    """The embedding model's ``embed_documents``, with the vectors of recent texts kept for the process."""
+    return cached(Embedder.default().embed_documents)
 
 
 def _timings(started: float, retrieved: float, first_token: float = 0.0) -> Timings:

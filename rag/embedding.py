@@ -80,21 +80,36 @@ def _load() -> Embedder:
     )
 
 
-def cached(embed: Callable[[list[str]], list[list[float]]]) -> Callable[[list[str]], list[list[float]]]:
-    """``embed`` that embeds each distinct text once: choosing excerpts and checking citations read the same
-    source sentences, and the check then embeds only the answer's sentences.
+SENTENCES_KEPT = 4096
+"""Vectors a process keeps across answers (about 10 KB each): the sentences of the chunks asked about lately."""
+
+
+def cached(
+    embed: Callable[[list[str]], list[list[float]]], limit: int = SENTENCES_KEPT
+) -> Callable[[list[str]], list[list[float]]]:
+    """``embed`` that embeds each distinct text once, keeping the ``limit`` latest: choosing excerpts and checking
+    citations read the same source sentences, the check then embeds only the answer's sentences, and the next
+    question about the same chunks embeds none of theirs.
 
     >>> calls = []
-    >>> twice = cached(lambda texts: calls.append(texts) or [[float(len(t))] for t in texts])
-    >>> twice(["a", "bb"]), twice(["bb", "ccc"]), calls
-    ([[1.0], [2.0]], [[2.0], [3.0]], [['a', 'bb'], ['ccc']])
+    >>> twice = cached(lambda texts: calls.append(texts) or [[float(len(t))] for t in texts], limit=2)
+    >>> twice(["a", "bb"]), twice(["bb", "ccc"]), twice(["a"]), calls
+    ([[1.0], [2.0]], [[2.0], [3.0]], [[1.0]], [['a', 'bb'], ['ccc'], ['a']])
     """
     vectors: dict[str, list[float]] = {}
+    lock = threading.Lock()
 
     def embed_once(texts: list[str]) -> list[list[float]]:
-        missing = list(dict.fromkeys(t for t in texts if t not in vectors))
+        with lock:
+            found = {t: vectors[t] for t in texts if t in vectors}
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
         if missing:
-            vectors.update(zip(missing, embed(missing), strict=True))
-        return [vectors[t] for t in texts]
+            found.update(zip(missing, embed(missing), strict=True))
+        with lock:
+            for text in texts:  # the latest last
+                vectors[text] = vectors.pop(text, found[text])
+            for oldest in list(vectors)[: max(0, len(vectors) - limit)]:
+                del vectors[oldest]
+        return [found[t] for t in texts]
 
     return embed_once
