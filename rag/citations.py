@@ -124,11 +124,11 @@ def numbers(text: str) -> set[str]:
     return found
 
 
-def lexical_support(claim: str, evidence: str, question: str = "") -> float:
+def lexical_support(claim: str, evidence: str, question: str = "", known: frozenset[str] = frozenset()) -> float:
     """Share of the claim's new content words found in ``evidence``; halved if a number of the claim is missing.
 
     Words the claim repeats from the ``question`` are no evidence: an echo of the question, or a
-    stray sentence dressed in its words, scores 0.
+    stray sentence dressed in its words, scores 0. Words in ``known`` (content words) count as found.
 
     >>> evidence = "DeepSeek's team consists of around 140 individuals"
     >>> round(lexical_support("The team has 140 people", evidence), 2)
@@ -143,7 +143,7 @@ def lexical_support(claim: str, evidence: str, question: str = "") -> float:
     words = content_words(claim) - content_words(question)
     if not words:
         return 0.0
-    share = len(words & content_words(evidence)) / len(words)
+    share = len(words & (content_words(evidence) | known)) / len(words)
     return share / 2 if numbers(claim) - numbers(evidence) else share
 
 
@@ -163,7 +163,7 @@ class SupportScorer:
             self._sentences[source.n] = [span for span in spans if not overlaps(chunk.instructions, *span[:2])]
             self.instructions += [span[2] for span in spans if overlaps(chunk.instructions, *span[:2])]
             context = [chunk.heading, chunk.display_name] + [span[2] for span in self._sentences[source.n]]
-            self._context[source.n] = content_words(" ".join(context).replace("-", " ").replace("_", " "))
+            self._context[source.n] = content_words(" ".join(context).replace("_", " "))
         self._vectors: dict[tuple[int, int], list[float]] = {}
         if embed:
             keys = [(n, i) for n, items in self._sentences.items() for i in range(len(items))]
@@ -177,13 +177,11 @@ class SupportScorer:
     def best(self, claim: str, n: int, claim_vector: list[float] | None, question: str = "") -> Support:
         """The sentence of source ``n`` that best supports ``claim`` (an answer to ``question``)."""
         best = Support(0, 0, -1.0, 0.0)
-        claim_words = content_words(claim)
         # The question's words the claim repeats, where this source names them outside the sentence.
-        subject = claim_words & content_words(question) & self._context.get(n, set())
+        subject = frozenset(content_words(claim) & content_words(question) & self._context.get(n, set()))
         for i, (start, end, text) in enumerate(self._sentences.get(n, [])):
             score = lexical_support(claim, text, question)
-            words = len(claim_words & (content_words(text) | subject)) / max(1, len(claim_words))
-            words, similarity = words / 2 if numbers(claim) - numbers(text) else words, 0.0
+            words, similarity = lexical_support(claim, text, known=subject), 0.0
             if claim_vector is not None:
                 similarity = max(0.0, sum(a * b for a, b in zip(claim_vector, self._vectors[(n, i)], strict=True)))
                 score = (score + similarity) / 2
