@@ -9,6 +9,11 @@
 
     .venv/bin/python benchmarks/index.py
     .venv/bin/python benchmarks/index.py --cmu ../shared/datasets/cmu-qa/S08/data --skip-cli
+    .venv/bin/python benchmarks/index.py --backends --files 10   # sentence-transformers vs ONNX (fp32, int8)
+
+``--backends`` encodes the same texts with sentence-transformers, with the ONNX export that embeds questions
+(:mod:`rag.embedding`) and with an int8 quantisation of that export (onnxruntime's dynamic quantisation), taking
+turns, and prints each one's seconds, its speed ratio to sentence-transformers and how close its vectors are.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,6 +50,44 @@ def raw_seconds(texts: list[str]) -> float:
     return time.perf_counter() - started
 
 
+def backends(texts: list[str], rounds: int = 2) -> None:
+    """Encode ``texts`` with each backend in turn, ``rounds`` times; print medians, ratios and vector agreement."""
+    import statistics
+
+    import numpy as np
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from rag.embedding import OnnxModel, _model_dir, onnx_path
+
+    model_dir = _model_dir()
+    Embedder.default()  # makes the export when it is missing
+    with tempfile.TemporaryDirectory() as tmp:
+        int8 = Path(tmp) / "int8.onnx"
+        quantize_dynamic(onnx_path(model_dir), int8, weight_type=QuantType.QInt8)
+        models = {
+            "sentence-transformers": Embedder.default().embed_documents,
+            "ONNX fp32": OnnxModel(onnx_path(model_dir), model_dir / "tokenizer.json").get_text_embedding_batch,
+            "ONNX int8": OnnxModel(int8, model_dir / "tokenizer.json").get_text_embedding_batch,
+        }
+        seconds: dict[str, list[float]] = {name: [] for name in models}
+        vectors: dict[str, Any] = {}
+        for _ in range(rounds):
+            for name, embed in models.items():
+                embed(texts[:64])  # warm-up
+                started = time.perf_counter()
+                vectors[name] = np.array(embed(texts))
+                seconds[name].append(time.perf_counter() - started)
+    base = statistics.median(seconds["sentence-transformers"])
+    print(f"{'backend':22} {'seconds':>8} {'chunks/s':>9} {'speed':>6}  cosine to sentence-transformers (min / mean)")
+    for name, runs in seconds.items():
+        cosine = (vectors[name] * vectors["sentence-transformers"]).sum(axis=1)
+        median = statistics.median(runs)
+        print(
+            f"{name:22} {median:8.1f} {len(texts) / median:9.1f} {base / median:6.2f}  "
+            f"{cosine.min():.6f} / {cosine.mean():.6f}"
+        )
+
+
 def cli_seconds(corpus: Path, index_dir: Path) -> float:
     started = time.perf_counter()
     subprocess.run(
@@ -61,15 +105,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cmu", type=Path, default=ROOT.parent / "shared/datasets/cmu-qa/S08/data")
     parser.add_argument("--skip-cli", action="store_true", help="skip the subprocess measurements")
+    parser.add_argument("--backends", action="store_true", help="only compare the embedding backends")
+    parser.add_argument("--files", type=int, help="with --backends: only the first N files")
     args = parser.parse_args()
     settings = Settings()
     files, _ = discover([args.cmu])
+    files = files[: args.files]
     texts = [
         embedding_text(c)
         for path in files
         for c in chunk_source(open_source(path), settings.chunk_size, settings.chunk_overlap)
     ]
     print(f"corpus: {len(files)} files, {len(texts)} chunks ({settings.chunk_size}/{settings.chunk_overlap})")
+    if args.backends:
+        backends(texts)
+        return
 
     Embedder.default().embed_query("warm-up")
     raw_before = raw_seconds(texts)

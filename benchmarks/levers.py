@@ -51,7 +51,7 @@ def measure(assistant: Any, question: str, keep_vectors: bool = True) -> dict[st
 
     if not keep_vectors:  # an empty cache for this answer only; the kept one is left as it is
         kept = rag.assistant._embed_cached
-        rag.assistant._embed_cached = lambda: cached(Embedder.default().embed_documents)  # type: ignore[assignment]
+        rag.assistant._embed_cached = lambda: cached(Embedder.for_questions().embed_documents)  # type: ignore[assignment]
         try:
             return measure(assistant, question)
         finally:
@@ -59,7 +59,9 @@ def measure(assistant: Any, question: str, keep_vectors: bool = True) -> dict[st
 
     llm = assistant.llm
     sources = assistant.retrieve(question)
-    messages = assistant._messages(question, question, sources, (), llm, cached(Embedder.default().embed_documents))
+    messages = assistant._messages(
+        question, question, sources, (), llm, cached(Embedder.for_questions().embed_documents)
+    )
     prompt_tokens = sum(llm.count_tokens(m["content"]) for m in messages)
     started = time.perf_counter()
     first = last = 0.0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -22,7 +24,8 @@ from rag.errors import IndexStateError
 from rag.ingest.indexing import IndexResult, index_paths
 from rag.llm import LLM, Message, load_llm
 from rag.llm.extractive import extractive_answer
-from rag.prompt import Turn, build_messages, select_excerpts, standalone_query
+from rag.llm.local import LocalLLM
+from rag.prompt import SYSTEM_PROMPT, Turn, build_messages, select_excerpts, standalone_query
 from rag.retrieval import Retriever
 from rag.store import CollectionInfo, Store
 
@@ -74,9 +77,7 @@ class Assistant:
     def llm(self) -> LLM:
         """The LLM backend, loaded on first use and shared by the process."""
         if self._llm is None:
-            embedder = Embedder.load_in_background()  # both models load at once: a cold start waits for one
-            self._llm = load_llm(self.settings)
-            embedder.join()
+            self._llm = load_models(self.settings, self.retriever.refresh)
         return self._llm
 
     def add(self, paths: Iterable[str | os.PathLike[str]], progress: bool = False) -> IndexResult:
@@ -233,10 +234,36 @@ class Assistant:
         return dataclasses.replace(answer, verification=p_yes)
 
 
+def load_models(settings: Settings, *also: Callable[[], object]) -> LLM:
+    """The LLM of ``settings``, loaded while the question embedder and ``also`` (e.g. a keyword index) load in
+    other threads; then a local model reads the system prompt, the start of every prompt, into its cache. A
+    cold start waits for the slowest of them, not their sum.
+
+    Failures of ``also`` are left for their next use to raise.
+    """
+
+    def quietly(work: Callable[[], object]) -> None:
+        with contextlib.suppress(Exception):
+            work()
+
+    waits = [Embedder.load_in_background()]
+    for work in also:
+        waits.append(threading.Thread(target=quietly, args=(work,), daemon=True))
+        waits[-1].start()
+    try:
+        llm = load_llm(settings)
+        if isinstance(llm, LocalLLM):
+            llm.prefill([{"role": "system", "content": SYSTEM_PROMPT}])
+    finally:  # also on a failure: a process exiting under a thread still inside a native library can crash
+        for thread in waits:
+            thread.join()
+    return llm
+
+
 @functools.cache
 def _embed_cached() -> Embed:
     """The embedding model's ``embed_documents``, with the vectors of recent texts kept for the process."""
-    return cached(Embedder.default().embed_documents)
+    return cached(Embedder.for_questions().embed_documents)
 
 
 def _timings(started: float, retrieved: float, first_token: float = 0.0) -> Timings:

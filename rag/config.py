@@ -71,7 +71,7 @@ class Settings:
     prompt_lookup: int = 0
     """Tokens a local model drafts from the prompt per step (prompt-lookup decoding; 0: plain decoding)."""
     cache_dir: Path = dataclasses.field(default_factory=_default_cache_dir)
-    """Where joined model files are cached."""
+    """Where joined model files and the embedding model's ONNX export are cached."""
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

@@ -148,7 +148,7 @@ class Retriever:
 
     def retrieve(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         """The ``k`` best chunks for ``query`` with their cosine similarity to it, best first."""
-        embedding = Embedder.default().embed_query(query)
+        embedding = Embedder.for_questions().embed_query(query)
         rankers = RANKERS[self.mode]
         pool = k * CANDIDATES_PER_SOURCE if len(rankers) > 1 else k
         rankings = [getattr(self, f"_{ranker}_ranking")(query, embedding, pool) for ranker, _ in rankers]

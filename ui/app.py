@@ -20,11 +20,11 @@ from typing import Any
 import gradio as gr
 from starlette.middleware import Middleware
 
+from rag.assistant import load_models
 from rag.config import Settings
 from rag.embedding import Embedder
 from rag.errors import RagError
 from rag.ingest.formats import SUPPORTED_SUFFIXES
-from rag.llm import load_llm
 from ui import handlers
 from ui.api import ApiAccess, ChatApi
 from ui.auth import Logins, password_hash
@@ -288,9 +288,7 @@ def _warm_up(settings: Settings) -> None:
     The first answer comes sooner, and the first users do not wait for the model to load.
     """
     try:
-        embedder = Embedder.load_in_background()  # the two models load at once
-        load_llm(settings)
-        embedder.join()
-        Embedder.default()  # raises the embedding model's error, if it had one
+        load_models(settings)
+        Embedder.for_questions()  # raises the embedding model's error, if it had one
     except RagError as exc:  # the server still starts: the chat shows this message when asked
         log.warning("%s", exc)

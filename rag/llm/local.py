@@ -245,6 +245,10 @@ class LocalLLM:
         yes, no = np.logaddexp.reduce(first[0][self._yes]), np.logaddexp.reduce(first[0][self._no])
         return float(1.0 / (1.0 + np.exp(no - yes)))
 
+    def prefill(self, messages: Sequence[Message]) -> None:
+        """Read ``messages`` into the cache now, so that a prompt starting with them later evaluates only the rest."""
+        self.yes_probability(messages)
+
     def stream_chat(
         self, messages: Sequence[Message], max_tokens: int, *, question: str = "", sources: Sequence[Source] = ()
     ) -> Iterator[str]:

@@ -25,6 +25,7 @@ from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from rag import Answer, Assistant
 from rag.answer import REFUSAL, Source
+from rag.assistant import load_models
 from rag.config import Settings
 from rag.errors import ModelError
 from rag.ingest.chunking import Chunk
@@ -349,6 +350,19 @@ def test_local_model_reuses_the_prompt_prefix_of_earlier_turns():
     llm._llama.reset()  # an empty cache: the whole prompt is evaluated
     fresh = evaluated(follow_up)
     assert 0 < after_first <= fresh - llm.count_tokens(follow_up[0]["content"])
+
+
+def test_loading_the_models_reads_the_system_prompt_before_the_first_question():
+    """A cold start reads the system prompt while the other models load: the first question evaluates the rest."""
+    load_llm(Settings(llm="local:smollm2-135m"))._llama.reset()  # as if just loaded: nothing cached
+    llm = load_models(Settings(llm="local:smollm2-135m"))
+    assert isinstance(llm, LocalLLM)
+    context = llm._llama._ctx.ctx
+    first = build_messages(FIONA, [source(1, "Fiona Zhou works in Shenzhen.")])
+    llama_cpp.llama_perf_context_reset(context)
+    "".join(llm.stream_chat(first, 4))
+    evaluated = int(llama_cpp.llama_perf_context(context).n_p_eval)
+    assert 0 < evaluated <= llm.count_tokens(first[1]["content"]) + 10  # the question's turn and its template
 
 
 def test_simultaneous_first_loads_load_the_model_once():
