@@ -23,11 +23,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 if TYPE_CHECKING:
     from rag.answer import Answer, Citation, Source, Timings
     from rag.assistant import Assistant
-    from rag.config import Settings
+    from rag.config import RetrievalMode, Settings
     from rag.documents import DocumentInfo
     from rag.errors import RagError
     from rag.ingest.indexing import IndexResult
-    from rag.retrieval import RetrievalMode
 
 __all__ = [
     "Answer",

@@ -12,10 +12,17 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from rag.retrieval import RetrievalMode
+
+class RetrievalMode(StrEnum):
+    """How sources are found; each mode's rankings are listed in :data:`rag.retrieval.RANKERS`."""
+
+    VECTOR = "vector"
+    KEYWORD = "keyword"
+    HYBRID = "hybrid"
 
 
 def _default_cache_dir() -> Path:

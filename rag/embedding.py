@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from rag.config import Settings
 from rag.errors import ModelError
 
 if TYPE_CHECKING:
@@ -107,8 +108,6 @@ def _model_dir() -> Path:
 def onnx_path(model_dir: Path) -> Path:
     """Where the ONNX export of the model in ``model_dir`` is cached (named after its weights file's size and
     time, so a reinstalled model is exported afresh)."""
-    from rag.config import Settings  # not at the top: rag.config imports this module's importers
-
     weights = (model_dir / "model.safetensors").stat()
     return Settings.from_env().cache_dir / "models" / f"{EMBED_MODEL_NAME}-{weights.st_size}-{weights.st_mtime_ns}.onnx"
 

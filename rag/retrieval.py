@@ -11,10 +11,10 @@ import json
 import logging
 import shutil
 from collections.abc import Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from rag.config import RetrievalMode
 from rag.embedding import Embedder
 from rag.ingest.chunking import Chunk
 from rag.store import Store
@@ -31,14 +31,6 @@ KEYWORD_WEIGHT = 2.0
 """Weight of the BM25 ranking against the vector ranking (1.0) in hybrid fusion, calibrated on CMU S08."""
 CANDIDATES_PER_SOURCE = 3
 """Each retriever proposes ``top_k * CANDIDATES_PER_SOURCE`` candidates before fusion."""
-
-
-class RetrievalMode(StrEnum):
-    """How sources are found; each mode's rankings are listed in :data:`RANKERS`."""
-
-    VECTOR = "vector"
-    KEYWORD = "keyword"
-    HYBRID = "hybrid"
 
 
 RANKERS: dict[RetrievalMode, tuple[tuple[str, float], ...]] = {

@@ -12,10 +12,9 @@ from collections.abc import Sequence
 
 from rag.cli import commands
 from rag.cli.eval import add_eval_parser, cmd_eval
-from rag.config import Settings
+from rag.config import RetrievalMode, Settings
 from rag.ingest.formats import SUPPORTED_SUFFIXES
 from rag.llm import backend_usage
-from rag.retrieval import RetrievalMode
 
 EXAMPLES = {
     "index": "example:\n  rag index seeds/ ~/notes --collection notes",

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from rag.config import Settings
+from rag.config import RetrievalMode, Settings
 from rag.evaluation.cases import EvalCase, load_cases
 from rag.evaluation.runner import (
     DEFAULT_OUT_DIR,
@@ -24,7 +24,6 @@ from rag.evaluation.runner import (
     write_report,
 )
 from rag.evaluation.scoring import LATENCY_METRICS, CaseResult, aggregate
-from rag.retrieval import RetrievalMode
 
 RETRIEVAL_ONLY_TOP_K = 10
 """Sources retrieved in ``--retrieval-only`` mode unless ``--top-k`` is given, so nDCG@10 sees 10 ranks."""
