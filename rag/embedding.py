@@ -62,7 +62,7 @@ class Embedder:
     def for_questions() -> Embedder:
         """The process-wide ONNX instance when the export exists (it starts in a fraction of a second), else
         :meth:`default`: for questions and the few sentences an answer reads, not for indexing."""
-        with _loading:
+        with _loading_onnx:  # not the other lock: a question never waits for an upload's model to load
             onnx = _load_onnx()
         return onnx or Embedder.default()
 
@@ -90,7 +90,7 @@ class Embedder:
         return self._model.get_query_embedding(text)
 
 
-_loading = threading.Lock()
+_loading, _loading_onnx = threading.Lock(), threading.Lock()
 
 
 MAX_TOKENS = 256
