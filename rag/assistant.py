@@ -25,7 +25,7 @@ from rag.ingest.indexing import IndexResult, index_paths
 from rag.llm import LLM, Message, load_llm
 from rag.llm.extractive import extractive_answer
 from rag.llm.local import LocalLLM
-from rag.prompt import SYSTEM_PROMPT, Turn, build_messages, select_excerpts, standalone_query
+from rag.prompt import SYSTEM_PROMPT, Turn, build_messages, follows_up, select_excerpts, standalone_query
 from rag.retrieval import Retriever
 from rag.store import CollectionInfo, Store
 
@@ -175,6 +175,7 @@ class Assistant:
         llm = self.llm  # fail fast on a missing model, before any other work
         started = time.perf_counter()
         question = question.strip()
+        history = history if follows_up(question) else ()
         query = standalone_query(question, history)  # also what a model-less backend matches sources against
         sources = self.retrieve(query, follow_up=question)
         retrieved = time.perf_counter()

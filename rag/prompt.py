@@ -178,16 +178,32 @@ SYSTEM_PROMPT = (
 )
 """Instructions given to the LLM before the sources."""
 HISTORY_TURNS = 3
-"""Earlier question/answer pairs given to the LLM in a conversation."""
+"""Earlier question/answer pairs given to the LLM with a follow-up (:func:`follows_up`)."""
 
 Turn = tuple[str, str]
 """An earlier (question, answer) pair of the conversation."""
 
 
-# Words that point back into the conversation ("What did he say?", "How many of them?").
+# Words that point back into the conversation ("What did he say?", "How many of them?"), and the openings of
+# a question that continues the one before ("And the founder?", "What about Tencent?").
 _REFERRING = re.compile(
-    r"\b(he|she|it|they|him|her|them|his|hers|its|their|theirs|this|that|these|those|there|then)\b", re.IGNORECASE
+    r"\b(he|she|it|they|him|her|them|his|hers|its|their|theirs|this|that|these|those|there|then)\b"
+    r"|^\W*(and|also|but|so|what about|how about)\b",
+    re.IGNORECASE,
 )
+
+
+def follows_up(question: str) -> bool:
+    """Whether ``question`` refers back into the conversation: only then do the earlier turns go into its
+    retrieval query and its prompt (a question that stands alone is answered sooner without them, since
+    llama.cpp would read every earlier turn again).
+
+    >>> follows_up("How did he characterize the US chip ban?"), follows_up("And the founder?")
+    (True, True)
+    >>> follows_up("Who founded DeepSeek?")
+    False
+    """
+    return bool(_REFERRING.search(question))
 
 
 def standalone_query(question: str, history: Sequence[Turn] = ()) -> str:
@@ -200,7 +216,7 @@ def standalone_query(question: str, history: Sequence[Turn] = ()) -> str:
     >>> standalone_query("Who founded DeepSeek?", [("What is the capital of France?", "Paris.")])
     'Who founded DeepSeek?'
     """
-    if not history or not _REFERRING.search(question):
+    if not history or not follows_up(question):
         return question
     earlier_question, earlier_answer = history[-1]
     return f"{earlier_question} {earlier_answer if earlier_answer != REFUSAL else ''} {question}".replace("  ", " ")

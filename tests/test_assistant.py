@@ -48,6 +48,20 @@ def test_follow_up_retrieves_with_the_conversation(smol):
     assert "Liang Wenfeng, characterized the US chip ban" in follow_up.sources[0].chunk.text
 
 
+def test_only_a_follow_up_carries_the_earlier_turns_into_the_prompt(smol, monkeypatch):
+    history = [("What is the name of DeepSeek's founder?", "Liang Wenfeng [1].")]
+    prompts: list[list[dict[str, str]]] = []
+    stream_chat = smol.llm.stream_chat
+    monkeypatch.setattr(
+        smol.llm, "stream_chat", lambda messages, *a, **k: prompts.append(messages) or stream_chat(messages, *a, **k)
+    )
+    smol.ask("Which city does Fiona Zhou work in?", history=history)
+    smol.ask("And which city does Fiona Zhou work in?", history=history)  # the same, as a continuation
+    alone, follow_up = ([m["content"] for m in prompt] for prompt in prompts)
+    assert history[0][0] not in " ".join(alone) and len(alone) == 2  # the system prompt, then the question
+    assert follow_up[1:3] == ["What is the name of DeepSeek's founder?", "Liang Wenfeng."]  # without its marker
+
+
 def test_empty_collection_says_what_to_do(tmp_path):
     with pytest.raises(IndexStateError, match="rag index"):
         Assistant.open(index_dir=tmp_path, llm="local:smollm2-135m").ask("Anything?")
