@@ -4,7 +4,7 @@ Two ways to run the same weights, giving the same vectors (cosine 1.000000 on th
 
 - :meth:`Embedder.default`, sentence-transformers (torch): indexing, the fastest for large batches;
 - :meth:`Embedder.for_questions`, an ONNX export of those weights run by onnxruntime, which starts in
-  about 0.3 s where importing sentence-transformers and torch takes about 7 s: a cold ``rag ask`` or
+  about 0.2 s where importing sentence-transformers and torch takes about 7 s: a cold ``rag ask`` or
   ``rag serve`` embeds its questions and source sentences with it. The export is made once, the first time
   the torch model loads (``rag index`` does), into the cache folder; until then questions use the torch model.
 """
