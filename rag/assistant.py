@@ -240,17 +240,16 @@ def load_models(settings: Settings, *also: Callable[[], object]) -> LLM:
     other threads; then a local model reads the system prompt, the start of every prompt, into its cache. A
     cold start waits for the slowest of them, not their sum.
 
-    Failures of ``also`` are left for their next use to raise.
+    Failures in the other threads are left for the next use of what failed to raise.
     """
 
     def quietly(work: Callable[[], object]) -> None:
         with contextlib.suppress(Exception):
             work()
 
-    waits = [Embedder.load_in_background()]
-    for work in also:
-        waits.append(threading.Thread(target=quietly, args=(work,), daemon=True))
-        waits[-1].start()
+    waits = [threading.Thread(target=quietly, args=(work,), daemon=True) for work in (Embedder.for_questions, *also)]
+    for thread in waits:
+        thread.start()
     try:
         llm = load_llm(settings)
         if isinstance(llm, LocalLLM):

@@ -11,7 +11,6 @@ Two ways to run the same weights, giving the same vectors (cosine 1.000000 on th
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import os
@@ -65,21 +64,6 @@ class Embedder:
         with _loading_onnx:  # not the other lock: a question never waits for an upload's model to load
             onnx = _load_onnx()
         return onnx or Embedder.default()
-
-    @staticmethod
-    def load_in_background() -> threading.Thread:
-        """Start loading :meth:`for_questions` in a thread (while the LLM loads in this one); join it to wait.
-
-        A failure is not raised here: the next :meth:`for_questions` call raises it.
-        """
-
-        def load() -> None:
-            with contextlib.suppress(ModelError):
-                Embedder.for_questions()
-
-        thread = threading.Thread(target=load, name="load-embedder", daemon=True)
-        thread.start()
-        return thread
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         """Embed passages in batches."""

@@ -246,8 +246,10 @@ class LocalLLM:
         return float(1.0 / (1.0 + np.exp(no - yes)))
 
     def prefill(self, messages: Sequence[Message]) -> None:
-        """Read ``messages`` into the cache now, so that a prompt starting with them later evaluates only the rest."""
-        self.yes_probability(messages)
+        """Read ``messages`` into the cache of a model that has read nothing yet, so that a prompt starting with
+        them later evaluates only the rest (once the model has answered, its cache already starts with them)."""
+        if self._llama.n_tokens == 0:
+            self.yes_probability(messages)
 
     def stream_chat(
         self, messages: Sequence[Message], max_tokens: int, *, question: str = "", sources: Sequence[Source] = ()
