@@ -14,6 +14,7 @@ citation check, total; and each configuration's ratio to the baseline measured i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -27,14 +28,18 @@ sys.path.insert(0, str(ROOT))
 
 CONFIGS = {
     "whole chunks": {"context_tokens": 0, "prompt_lookup": 0},
-    "compressed": {"context_tokens": 240, "prompt_lookup": 0},
-    "compressed + lookup": {"context_tokens": 240, "prompt_lookup": 10},
-    "compressed, vectors not kept": {"context_tokens": 240, "prompt_lookup": 0, "keep_vectors": False},
+    "compressed": {"context_tokens": 200, "prompt_lookup": 0},
+    "compressed + lookup": {"context_tokens": 200, "prompt_lookup": 10},
+    "compressed, vectors not kept": {"context_tokens": 200, "prompt_lookup": 0, "keep_vectors": False},
+    "previous default": {"context_tokens": 240, "prompt_lookup": 0, "as_before": True},
 }
 """Name -> settings; the first is the baseline. Prompt lookup loads a second copy of the model with llama.cpp
 keeping every position's logits (2.5 GB for a 4096-token window), which also slows whatever runs after it in
 the same process: it runs only when asked for (``--configs``). ``keep_vectors: False`` embeds each answer's source
-sentences afresh (as before the process kept them across answers)."""
+sentences afresh (as before the process kept them across answers); ``as_before`` restores, for its answers
+only, the excerpts and check of the previous default (240 tokens, each chosen sentence with the one before it;
+every cited quote put to the model even after one passed)."""
+BENCH_ONLY = ("keep_vectors", "as_before")
 DEFAULT_CONFIGS = ["whole chunks", "compressed"]
 
 
@@ -43,31 +48,40 @@ def questions(limit: int) -> list[str]:
     return [c["question"] for c in cases if c["answerable"] and not c.get("history")][:limit]
 
 
-def measure(assistant: Any, question: str, keep_vectors: bool = True) -> dict[str, Any]:
+def measure(assistant: Any, question: str, config: dict[str, Any]) -> dict[str, Any]:
     """One answer, timed: retrieval, first token, last token, check, total; prompt and output tokens."""
+    import re
+    from unittest import mock
+
     import rag.assistant
+    import rag.prompt
+    import rag.verification
     from rag import Answer
     from rag.embedding import Embedder, cached
 
-    if not keep_vectors:  # an empty cache for this answer only; the kept one is left as it is
-        kept = rag.assistant._embed_cached
-        rag.assistant._embed_cached = lambda: cached(Embedder.for_questions().embed_documents)  # type: ignore[assignment]
-        try:
-            return measure(assistant, question)
-        finally:
-            rag.assistant._embed_cached = kept
+    with contextlib.ExitStack() as patches:
+        if not config.get("keep_vectors", True):  # an empty cache for this answer only; the kept one is left as it is
+            fresh = lambda: cached(Embedder.for_questions().embed_documents)  # noqa: E731
+            patches.enter_context(mock.patch.object(rag.assistant, "_embed_cached", fresh))
+        if config.get("as_before"):
+            every = rag.verification.answers_question
+            patches.enter_context(mock.patch.object(rag.prompt, "_LEANS_BACK", re.compile("")))
+            patches.enter_context(
+                mock.patch.object(rag.verification, "answers_question", lambda *args, **_: every(*args))
+            )
+        return _measure(assistant, question, Answer, cached(Embedder.for_questions().embed_documents))
 
+
+def _measure(assistant: Any, question: str, answer_type: type, embed: Any) -> dict[str, Any]:
     llm = assistant.llm
     sources = assistant.retrieve(question)
-    messages = assistant._messages(
-        question, question, sources, (), llm, cached(Embedder.for_questions().embed_documents)
-    )
+    messages = assistant._messages(question, question, sources, (), llm, embed)
     prompt_tokens = sum(llm.count_tokens(m["content"]) for m in messages)
     started = time.perf_counter()
     first = last = 0.0
     pieces: list[str] = []
     for item in assistant.stream(question):
-        if isinstance(item, Answer):
+        if isinstance(item, answer_type):
             answer = item
         else:
             first = first or time.perf_counter()
@@ -110,7 +124,7 @@ def main() -> None:
     Assistant.open(index_dir=index_dir).add([ROOT / "seeds"])
     assistants = {
         name: Assistant.open(
-            index_dir=index_dir, llm=args.llm, **{k: v for k, v in CONFIGS[name].items() if k != "keep_vectors"}
+            index_dir=index_dir, llm=args.llm, **{k: v for k, v in CONFIGS[name].items() if k not in BENCH_ONLY}
         )
         for name in args.configs
     }
@@ -120,8 +134,7 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     for i, question in enumerate(questions(args.limit)):
         for name in names[i % len(names) :] + names[: i % len(names)]:
-            keep = bool(CONFIGS[name].get("keep_vectors", True))
-            row = {"question": question, "config": name, **measure(assistants[name], question, keep)}
+            row = {"question": question, "config": name, **measure(assistants[name], question, CONFIGS[name])}
             rows.append(row)
             print(
                 f"{name:22} {row['prompt_tokens']:4d} tok  ttft {row['ttft']:5.2f}s  "

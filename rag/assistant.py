@@ -228,7 +228,7 @@ class Assistant:
             return answer
         chunks = {s.n: s.chunk for s in sources}
         passages = [verification.passage(c.quote, query, verification.title(chunks[c.n])) for c in checked.citations]
-        p_yes = verification.answers_question(cast(verification.YesNoModel, llm), query, passages)
+        p_yes = verification.answers_question(cast(verification.YesNoModel, llm), query, passages, accept)
         if p_yes < accept:
             log.info("refused: no cited quote answers %r (p=%.2f): %r", query, p_yes, checked.text[:200])
             return dataclasses.replace(refusal, unsupported=[c.sentence for c in checked.citations], verification=p_yes)

@@ -57,6 +57,10 @@ repeats from the question may stand anywhere in the quote's chunk, its heading o
 """
 PARAPHRASE = 0.8
 """Embedding similarity at which a quote says the same as the claim in other words."""
+MISCITED = 0.2
+"""Support by which another source must beat the sources a sentence marks for its marker to be corrected: the model
+put "[2]" after "The oil crisis was also called the first oil shock", supported 0.51 by "This contributed to the
+Oil Shock" in [2] and 0.92 by "It was later called the first oil shock" in [1]."""
 
 
 @dataclass(frozen=True)
@@ -225,17 +229,12 @@ def cite(draft: str, sources: Sequence[Source], question: str = "", embed: Embed
             repeated.append(claim)
         vector = scorer.embed_claim(claim if len(content_words(claim)) >= 4 else f"{question} {claim}")
         marked = [int(n) for m in MARKER.finditer(raw) for n in m.group(1).split(",")]
-        kept = {
-            n: support
-            for n in dict.fromkeys(marked)
-            if n in by_number and (support := scorer.best(claim, n, vector, asked)).enough
-        }
-        if not kept:
-            candidates = {n: scorer.best(claim, n, vector, asked) for n in by_number}
-            if candidates:
-                n, support = max(candidates.items(), key=lambda item: (item[1].enough, item[1].score))
-                if support.enough:
-                    kept = {n: support}
+        candidates = {n: scorer.best(claim, n, vector, asked) for n in by_number}
+        kept = {n: candidates[n] for n in dict.fromkeys(marked) if n in candidates and candidates[n].enough}
+        if candidates:
+            n, support = max(candidates.items(), key=lambda item: (item[1].enough, item[1].score))
+            if support.enough and (not kept or support.score >= max(s.score for s in kept.values()) + MISCITED):
+                kept = {n: support}
         if not kept:  # left out of the answer: nothing unverified is shown as if it were checked
             unsupported.append(claim)
             text_parts[-1] = text_parts[-1].rstrip(" \t")

@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import shutil
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -63,12 +64,15 @@ class KeywordIndex:
 
     def __init__(self, retriever: Any, fingerprint: str, size: int) -> None:
         self._retriever = retriever
+        self._searching = threading.Lock()  # a search sets the retriever's k, then reads it
         self.fingerprint = fingerprint
         self.size = size
 
     @classmethod
     def open(cls, store: Store, folder: Path) -> KeywordIndex | None:
-        """Load the persisted index if it matches ``store``, else rebuild and persist it.
+        """The index of ``store``: the one this process last opened from ``folder`` if the collection's chunks are
+        still the same (the web chat opens a collection per question), else the persisted one if it matches,
+        else rebuilt and persisted.
 
         Returns None for an empty collection.
         """
@@ -76,13 +80,18 @@ class KeywordIndex:
         if not ids:
             return None
         fingerprint = _fingerprint(ids)
+        opened = _opened.get(folder)
+        if opened is not None and opened.fingerprint == fingerprint:
+            return opened
         stamp = folder / "fingerprint.json"
+        index = None
         if stamp.is_file() and json.loads(stamp.read_text()).get("fingerprint") == fingerprint:
             try:
-                return cls(_load_bm25(folder), fingerprint, len(ids))
+                index = cls(_load_bm25(folder), fingerprint, len(ids))
             except (OSError, ValueError, KeyError) as exc:  # damaged files: rebuild below
                 log.warning("keyword index in %s unreadable (%s); rebuilding", folder, exc)
-        return cls.build(store, folder, fingerprint)
+        _opened[folder] = index = index or cls.build(store, folder, fingerprint)
+        return index
 
     @classmethod
     def build(cls, store: Store, folder: Path, fingerprint: str | None = None) -> KeywordIndex:
@@ -105,8 +114,14 @@ class KeywordIndex:
 
     def search(self, query: str, k: int) -> list[str]:
         """Ids of the ``k`` best BM25 matches that share at least one term with ``query``."""
-        self._retriever.similarity_top_k = min(k, self.size)
-        return [hit.node.node_id for hit in self._retriever.retrieve(query) if hit.score > 0]
+        with self._searching:
+            self._retriever.similarity_top_k = min(k, self.size)
+            hits = self._retriever.retrieve(query)
+        return [hit.node.node_id for hit in hits if hit.score > 0]
+
+
+_opened: dict[Path, KeywordIndex] = {}
+"""Folder -> the keyword index this process last opened from it."""
 
 
 def _bm25_retriever_class() -> Any:

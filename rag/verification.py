@@ -81,6 +81,12 @@ def verification_messages(question: str, quote: str) -> list[Message]:
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}]
 
 
-def answers_question(llm: YesNoModel, question: str, quotes: Sequence[str]) -> float:
-    """The highest P(yes) over the distinct ``quotes``: how sure the model is that one of them answers ``question``."""
-    return max((llm.yes_probability(verification_messages(question, q)) for q in dict.fromkeys(quotes)), default=0.0)
+def answers_question(llm: YesNoModel, question: str, quotes: Sequence[str], enough: float = 1.0) -> float:
+    """How sure the model is that one of the distinct ``quotes`` answers ``question``: the highest P(yes), or
+    the first that reaches ``enough`` (the threshold: the quotes after it need not be read, a second each)."""
+    best = 0.0
+    for quote in dict.fromkeys(quotes):
+        best = max(best, llm.yes_probability(verification_messages(question, quote)))
+        if best >= enough:
+            break
+    return best

@@ -11,7 +11,7 @@ from rag.config import Settings
 from rag.embedding import Embedder
 from rag.errors import IndexStateError
 from rag.prompt import SYSTEM_PROMPT
-from rag.verification import passage, title, verification_messages
+from rag.verification import answers_question, passage, title, verification_messages
 from tests.support import SEED_FACTS, SEED_FILE, assert_cites_seed
 
 
@@ -118,6 +118,18 @@ def test_the_llm_is_asked_whether_a_quote_answers_and_refusals_follow_its_thresh
     assert refused.unsupported == [c.sentence for c in answered.citations]
     unasked = Assistant.open(settings=smol.settings, verify_answers=False).ask(question)
     assert not unasked.refused and unasked.verification is None
+
+
+def test_the_check_stops_at_the_first_quote_that_passes(smol, monkeypatch):
+    llm, asked = smol.llm, []
+    ask = llm.yes_probability
+    monkeypatch.setattr(llm, "yes_probability", lambda messages: asked.append(messages) or ask(messages))
+    question, quotes = "Which city does Fiona Zhou work in?", ["Fiona Zhou works in Lisbon.", "Lisbon is a city."]
+    best = answers_question(llm, question, quotes)  # no threshold: every distinct quote is read
+    assert len(asked) == 2 and best == max(ask(verification_messages(question, q)) for q in quotes)
+    asked.clear()
+    first = answers_question(llm, question, [*quotes, quotes[0]], enough=0.0)
+    assert len(asked) == 1 and first == ask(verification_messages(question, quotes[0]))
 
 
 def test_sources_come_before_the_first_token(smol):

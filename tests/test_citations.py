@@ -27,6 +27,22 @@ def test_wrong_marker_is_replaced_by_the_supporting_source():
     assert [(c.n, c.quote) for c in checked.citations] == [(1, "Liang Wenfeng founded it.")]
 
 
+def test_a_marker_on_a_weaker_source_is_moved_to_the_one_that_says_it():
+    texts = [
+        "Liang Wenfeng founded DeepSeek in Hangzhou with the profits of his hedge fund.",
+        "Hangzhou hosts many firms, and Liang Wenfeng once gave a talk there on hedge fund rules.",
+    ]
+    sources = [
+        Source(n, Chunk(f"c{n}", f"/docs/{n}.txt", t, 0, len(t), str(n) * 64), 0.5) for n, t in enumerate(texts, 1)
+    ]
+    claim, question = "Liang Wenfeng founded DeepSeek in Hangzhou with hedge fund profits", "Who founded DeepSeek?"
+    embed = Embedder.default().embed_documents
+    # [2] holds most of the claim's words (support 0.75, enough on its own); [1] says it (0.99).
+    moved = cite(f"{claim} [2].", sources, question, embed)
+    assert moved.text == f"{claim} [1]." and moved.citations[0].quote == texts[0]
+    assert cite(f"{claim} [1][2].", sources, question, embed).text == f"{claim} [1][2]."  # both say enough
+
+
 def test_out_of_range_marker_is_dropped():
     checked = cite("Bananas are yellow fruit [7].", _sources())
     assert checked.text == "Bananas are yellow fruit [2]."

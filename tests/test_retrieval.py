@@ -47,9 +47,11 @@ def test_keyword_index_is_persisted_and_rebuilt_only_on_change(tmp_path, notes):
     built = stamp.stat().st_mtime_ns
     reopened = KeywordIndex.open(assistant.store, folder)
     assert reopened is not None and reopened.size == 3 and stamp.stat().st_mtime_ns == built  # loaded, not rebuilt
+    # Another assistant on the same collection (the web chat opens one per question) shares it, unread.
+    assert KeywordIndex.open(Assistant.open(index_dir=index_dir).store, folder) is reopened
     (notes / "extra.txt").write_text("Sloops are fast upwind.", encoding="utf-8")
     assistant.add([notes])
-    assert stamp.stat().st_mtime_ns != built
+    assert stamp.stat().st_mtime_ns != built and KeywordIndex.open(assistant.store, folder) is not reopened
     assert [Path(h.chunk.path).name for h in assistant.retrieve("upwind")][:1] == ["extra.txt"]
     (notes / "extra.txt").unlink()
     assistant.add([notes])
