@@ -28,18 +28,17 @@ sys.path.insert(0, str(ROOT))
 
 CONFIGS = {
     "whole chunks": {"context_tokens": 0, "prompt_lookup": 0},
-    "compressed": {"context_tokens": 200, "prompt_lookup": 0},
-    "compressed + lookup": {"context_tokens": 200, "prompt_lookup": 10},
-    "compressed, vectors not kept": {"context_tokens": 200, "prompt_lookup": 0, "keep_vectors": False},
-    "previous default": {"context_tokens": 240, "prompt_lookup": 0, "as_before": True},
+    "compressed": {"context_tokens": 240, "prompt_lookup": 0},
+    "compressed + lookup": {"context_tokens": 240, "prompt_lookup": 10},
+    "compressed, vectors not kept": {"context_tokens": 240, "prompt_lookup": 0, "keep_vectors": False},
+    "every quote checked": {"context_tokens": 240, "prompt_lookup": 0, "check_every_quote": True},
 }
 """Name -> settings; the first is the baseline. Prompt lookup loads a second copy of the model with llama.cpp
 keeping every position's logits (2.5 GB for a 4096-token window), which also slows whatever runs after it in
 the same process: it runs only when asked for (``--configs``). ``keep_vectors: False`` embeds each answer's source
-sentences afresh (as before the process kept them across answers); ``as_before`` restores, for its answers
-only, the excerpts and check of the previous default (240 tokens, each chosen sentence with the one before it;
-every cited quote put to the model even after one passed)."""
-BENCH_ONLY = ("keep_vectors", "as_before")
+sentences afresh (as before the process kept them across answers); ``check_every_quote`` puts every cited quote to
+the model even after one passed (as before the check stopped at the first that passes)."""
+BENCH_ONLY = ("keep_vectors", "check_every_quote")
 DEFAULT_CONFIGS = ["whole chunks", "compressed"]
 
 
@@ -50,11 +49,9 @@ def questions(limit: int) -> list[str]:
 
 def measure(assistant: Any, question: str, config: dict[str, Any]) -> dict[str, Any]:
     """One answer, timed: retrieval, first token, last token, check, total; prompt and output tokens."""
-    import re
     from unittest import mock
 
     import rag.assistant
-    import rag.prompt
     import rag.verification
     from rag import Answer
     from rag.embedding import Embedder, cached
@@ -63,9 +60,8 @@ def measure(assistant: Any, question: str, config: dict[str, Any]) -> dict[str, 
         if not config.get("keep_vectors", True):  # an empty cache for this answer only; the kept one is left as it is
             fresh = lambda: cached(Embedder.for_questions().embed_documents)  # noqa: E731
             patches.enter_context(mock.patch.object(rag.assistant, "_embed_cached", fresh))
-        if config.get("as_before"):
+        if config.get("check_every_quote"):
             every = rag.verification.answers_question
-            patches.enter_context(mock.patch.object(rag.prompt, "_LEANS_BACK", re.compile("")))
             patches.enter_context(
                 mock.patch.object(rag.verification, "answers_question", lambda *args, **_: every(*args))
             )

@@ -62,10 +62,10 @@ class Settings:
     """How sources are found: ``vector``, ``keyword`` (BM25) or ``hybrid`` (both, fused)."""
     min_score: float = 0.25
     """Best-source cosine similarity below which the assistant refuses without asking the LLM."""
-    context_tokens: int = 200
-    """Tokens of source text the LLM reads: the sentences that matter for the question, one with a pronoun
-    together with the one before it (``0``: whole chunks, cut to the context window). Fewer tokens, sooner
-    answers: measured in benchmarks/levers.py, with no loss of quality (evals/README.md)."""
+    context_tokens: int = 240
+    """Tokens of source text the LLM reads: the sentences that matter for the question, each with the one
+    before it (``0``: whole chunks, cut to the context window). Fewer tokens, sooner answers: measured in
+    benchmarks/levers.py, with no loss of quality (evals/README.md)."""
     max_tokens: int = 256
     """Upper bound on generated answer tokens."""
     context_window: int = 4096
