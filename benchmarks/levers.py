@@ -53,7 +53,6 @@ def measure(assistant: Any, question: str, config: dict[str, Any]) -> dict[str, 
 
     import rag.assistant
     import rag.verification
-    from rag import Answer
     from rag.embedding import Embedder, cached
 
     with contextlib.ExitStack() as patches:
@@ -65,10 +64,12 @@ def measure(assistant: Any, question: str, config: dict[str, Any]) -> dict[str, 
             patches.enter_context(
                 mock.patch.object(rag.verification, "answers_question", lambda *args, **_: every(*args))
             )
-        return _measure(assistant, question, Answer, cached(Embedder.for_questions().embed_documents))
+        return _measure(assistant, question, cached(Embedder.for_questions().embed_documents))
 
 
-def _measure(assistant: Any, question: str, answer_type: type, embed: Any) -> dict[str, Any]:
+def _measure(assistant: Any, question: str, embed: Any) -> dict[str, Any]:
+    from rag import Answer
+
     llm = assistant.llm
     sources = assistant.retrieve(question)
     messages = assistant._messages(question, question, sources, (), llm, embed)
@@ -77,7 +78,7 @@ def _measure(assistant: Any, question: str, answer_type: type, embed: Any) -> di
     first = last = 0.0
     pieces: list[str] = []
     for item in assistant.stream(question):
-        if isinstance(item, answer_type):
+        if isinstance(item, Answer):
             answer = item
         else:
             first = first or time.perf_counter()
