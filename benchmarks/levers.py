@@ -32,13 +32,15 @@ CONFIGS = {
     "compressed + lookup": {"context_tokens": 240, "prompt_lookup": 10},
     "compressed, vectors not kept": {"context_tokens": 240, "prompt_lookup": 0, "keep_vectors": False},
     "every quote checked": {"context_tokens": 240, "prompt_lookup": 0, "check_every_quote": True},
+    "each with the one before": {"context_tokens": 240, "prompt_lookup": 0, "always_the_one_before": True},
 }
 """Name -> settings; the first is the baseline. Prompt lookup loads a second copy of the model with llama.cpp
 keeping every position's logits (2.5 GB for a 4096-token window), which also slows whatever runs after it in
 the same process: it runs only when asked for (``--configs``). ``keep_vectors: False`` embeds each answer's source
 sentences afresh (as before the process kept them across answers); ``check_every_quote`` puts every cited quote to
-the model even after one passed (as before the check stopped at the first that passes)."""
-BENCH_ONLY = ("keep_vectors", "check_every_quote")
+the model even after one passed (as before the check stopped at the first that passes); ``always_the_one_before``
+gives every excerpt sentence the one before it, as before it came only when needed (table rows keep their header)."""
+BENCH_ONLY = ("keep_vectors", "check_every_quote", "always_the_one_before")
 DEFAULT_CONFIGS = ["whole chunks", "compressed"]
 
 
@@ -52,6 +54,7 @@ def measure(assistant: Any, question: str, config: dict[str, Any]) -> dict[str, 
     from unittest import mock
 
     import rag.assistant
+    import rag.prompt
     import rag.verification
     from rag.embedding import Embedder, cached
 
@@ -64,6 +67,8 @@ def measure(assistant: Any, question: str, config: dict[str, Any]) -> dict[str, 
             patches.enter_context(
                 mock.patch.object(rag.verification, "answers_question", lambda *args, **_: every(*args))
             )
+        if config.get("always_the_one_before"):
+            patches.enter_context(mock.patch.object(rag.prompt, "needs_the_one_before", lambda *_: True))
         return _measure(assistant, question, cached(Embedder.for_questions().embed_documents))
 
 

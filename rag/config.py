@@ -63,9 +63,9 @@ class Settings:
     min_score: float = 0.25
     """Best-source cosine similarity below which the assistant refuses without asking the LLM."""
     context_tokens: int = 240
-    """Tokens of source text the LLM reads: the sentences that matter for the question, each with the one
-    before it (``0``: whole chunks, cut to the context window). Fewer tokens, sooner answers: measured in
-    benchmarks/levers.py, with no loss of quality (evals/README.md)."""
+    """Tokens of source text the LLM reads: the sentences that matter for the question, each with the one before
+    it when it needs it (``0``: whole chunks, cut to the context window). Fewer tokens, sooner answers: measured in
+    benchmarks/levers.py, quality in evals/README.md."""
     max_tokens: int = 256
     """Upper bound on generated answer tokens."""
     context_window: int = 4096

@@ -89,44 +89,82 @@ def select_excerpts(
     budget: int,
     count_tokens: Callable[[str], int] = approx_tokens,
 ) -> Excerpts:
-    """The sentences of ``sources`` that matter for ``question``, each with the sentence before it, in
-    ``budget`` tokens: the LLM reads these instead of whole chunks (it reads ~50 tokens a second on a CPU).
+    """The sentences of ``sources`` that matter for ``question``, in ``budget`` tokens: the LLM reads these
+    instead of whole chunks (it reads ~60 tokens a second on a CPU).
 
     Sentences are ranked by cosine similarity to the question plus :data:`LEXICAL_WEIGHT` times the share
-    of the question's content words they hold; the best are taken, each with its predecessor for context
-    (what "it" or "the company" refers to), until the budget is spent. Sentences addressed to an AI are
-    never chosen.
+    of the question's content words they hold; the best are taken until the budget is spent. A sentence
+    brings the one before it when it needs it (:func:`needs_the_one_before`), a table row its table's first
+    row (the column names). A sentence that overlapping chunks of a file share is taken once. Sentences
+    addressed to an AI are never chosen.
     """
     candidates = [
-        (source.n, start, end, source.chunk.text[start:end])
+        (source.n, start, end, source.chunk.text[start:end], (source.chunk.path, source.chunk.start + start))
         for source in sources
         for start, end in sentences(source.chunk.text)
         if not overlaps(source.chunk.instructions, source.chunk.start + start, source.chunk.start + end)
     ]
     if not candidates:
         return {}
-    question_vector, *vectors = embed([question, *(text for *_, text in candidates)])
+    question_vector, *vectors = embed([question, *(c[3] for c in candidates)])
     words = content_words(question)
     scores = [
         sum(a * b for a, b in zip(question_vector, vector, strict=True))
-        + LEXICAL_WEIGHT * (len(words & content_words(text)) / len(words) if words else 0.0)
-        for (*_, text), vector in zip(candidates, vectors, strict=True)
+        + LEXICAL_WEIGHT * (len(words & content_words(c[3])) / len(words) if words else 0.0)
+        for c, vector in zip(candidates, vectors, strict=True)
     ]
     chosen: set[int] = set()
+    taken: set[tuple[str, int]] = set()  # (file, offset) of the sentences chosen: overlapping chunks repeat them
     left = budget
     for best in sorted(range(len(candidates)), key=lambda i: -scores[i]):
-        group = [i for i in (best - 1, best) if i >= 0 and candidates[i][0] == candidates[best][0] and i not in chosen]
+        if best in chosen or candidates[best][4] in taken:
+            continue
+        group = [best]
+        before = _context_of(candidates, best)
+        if before is not None and before not in chosen and candidates[before][4] not in taken:
+            group.insert(0, before)
         cost = sum(count_tokens(candidates[i][3]) + 1 for i in group)
         if cost <= left or not chosen:
             chosen.update(group)
+            taken.update(candidates[i][4] for i in group)
             left -= cost
         if left <= 0:
             break
     excerpts: Excerpts = {}
     for i in sorted(chosen):
-        n, start, end, _ = candidates[i]
+        n, start, end, *_ = candidates[i]
         excerpts.setdefault(n, []).append((start, end))
     return excerpts
+
+
+def _context_of(candidates: Sequence[tuple[int, int, int, str, tuple[str, int]]], i: int) -> int | None:
+    """The candidate sentence that ``candidates[i]`` needs beside it, if any: a table row's header row (its column
+    names), else the sentence before it when :func:`needs_the_one_before` says so (same source only)."""
+    n, text = candidates[i][0], candidates[i][3]
+    if text.startswith("|"):
+        first = i
+        while first > 0 and candidates[first - 1][0] == n and candidates[first - 1][3].startswith("|"):
+            first -= 1
+        return first if first < i else None
+    before = i - 1
+    if before >= 0 and candidates[before][0] == n and needs_the_one_before(text, candidates[before][3]):
+        return before
+    return None
+
+
+def needs_the_one_before(sentence: str, before: str) -> bool:
+    """Whether an excerpt's ``sentence`` needs the sentence ``before`` it to be understood: it points back
+    ("it", "their", "this", "But ..."), or ``before`` does not end a sentence: a heading that says what it is
+    about, or the start of the same sentence broken across lines.
+
+    >>> needs_the_one_before("It was founded in 2023.", "DeepSeek is an AI company.")
+    True
+    >>> needs_the_one_before("Volunteers must be at least 16 years old.", "WHO CAN VOLUNTEER")
+    True
+    >>> needs_the_one_before("Liang Wenfeng founded DeepSeek.", "The chip ban began in 2022.")
+    False
+    """
+    return bool(_REFERRING.search(sentence)) or before.rstrip("\"'”’)]*")[-1:] not in (".", "!", "?")
 
 
 def fit_sources(sources: Sequence[Source], budget: int, count_tokens: Callable[[str], int]) -> list[Source]:

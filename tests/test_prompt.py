@@ -47,15 +47,45 @@ def test_excerpts_keep_the_sentences_that_matter_in_the_budget():
         "The team of DeepSeek consists of around 140 individuals. Bananas are yellow. The sky is blue."
     )
     source = Source(1, Chunk("c", "a.txt", text, 0, len(text), ""), 0.9)
-    excerpts = select_excerpts(
-        "How many people are on DeepSeek's team?", [source], Embedder.default().embed_documents, 20
-    )
-    label = source_label(source, excerpts[1])
-    assert "140 individuals" in label and "The weather there is mild." in label  # the answer and the one before
-    assert "Bananas" not in label and approx_tokens(label) <= 40
-    first, answer = (0, 29), excerpts[1][-1]
+    embed = Embedder.default().embed_documents
+    team = source_label(source, select_excerpts("How many people are on DeepSeek's team?", [source], embed, 20)[1])
+    assert "140 individuals" in team and "Bananas" not in team and approx_tokens(team) <= 40
+    assert "weather" not in team  # the answer stands alone: the sentence before it is not needed
+    where = source_label(source, select_excerpts("Where is DeepSeek based?", [source], embed, 20)[1])
+    assert "It is based in Hangzhou." in where and "DeepSeek was founded in 2023." in where  # "It" needs it
+    first, answer = (0, 29), (text.index("The team"), text.index(" Bananas"))
     expected = f"[1] DeepSeek was founded in 2023. … {text[slice(*answer)]}"
     assert source_label(source, [first, answer]) == expected
+
+
+def test_excerpts_quote_a_sentence_of_overlapping_chunks_once():
+    from rag.embedding import Embedder
+    from rag.prompt import select_excerpts
+
+    text = "DeepSeek was founded in 2023. The team of DeepSeek consists of around 140 individuals. Bananas are yellow."
+    cut = text.index("The team")
+    first = Source(1, Chunk("c1", "a.txt", text[: text.index(" Bananas")], 0, text.index(" Bananas"), ""), 0.9)
+    second = Source(2, Chunk("c2", "a.txt", text[cut:], cut, len(text), ""), 0.8)
+    embed = Embedder.default().embed_documents
+    excerpts = select_excerpts("How many people are on DeepSeek's team?", [first, second], embed, 500)
+    quoted = [src.chunk.text[s:e] for src in (first, second) for s, e in excerpts.get(src.n, [])]
+    assert quoted.count("The team of DeepSeek consists of around 140 individuals.") == 1
+    assert "Bananas are yellow." in quoted  # the budget is not spent on the repeat
+
+
+def test_an_excerpt_of_a_table_row_keeps_the_column_names():
+    from rag.embedding import Embedder
+    from rag.prompt import select_excerpts, source_label
+
+    text = (
+        "# Menu\n\n| Drink | Regular | Large |\n|---|---|---|\n| Espresso | $3.10 | - |\n"
+        "| Flat white | $4.20 | $4.90 |\n| Cappuccino | $4.40 | $5.10 |\n\nWe open at 7."
+    )
+    source = Source(1, Chunk("c", "menu.md", text, 0, len(text), ""), 0.9)
+    excerpts = select_excerpts("How much is a large flat white?", [source], Embedder.default().embed_documents, 12)
+    label = source_label(source, excerpts[1])
+    assert "| Flat white | $4.20 | $4.90 |" in label and "| Drink | Regular | Large |" in label
+    assert "Espresso" not in label
 
 
 def test_excerpts_never_quote_an_instruction():

@@ -14,8 +14,8 @@ from rag import Assistant
 from rag.config import Settings
 from tests.support import ROOT, SQUAD_FILE
 
-# Measured at the default settings (compressed context, the question check): contains 0.886, refusal accuracy
-# 0.956, citation precision 1.0 (evals/README.md; whole chunks: 0.914 / 0.956 / 1.0).
+# Measured at the default settings (compressed context, the question check): contains 0.914, refusal accuracy
+# 0.933, citation precision 1.0 (evals/README.md; whole chunks: 0.914 / 0.956 / 1.0).
 THRESHOLDS = {"contains": 0.85, "refusal_accuracy": 0.9, "citation_precision": 0.9}
 DEFAULTS = {**os.environ, "RAG_LLM": "local:qwen2.5-1.5b", "RAG_CONTEXT_TOKENS": str(Settings().context_tokens)}
 """The environment of a user who changed nothing (tests/conftest.py sets whole chunks for the small model)."""
@@ -64,7 +64,7 @@ def test_no_hostile_document_hijacks_the_default_model(tmp_path):
 
 
 # The first 40 questions of the fixed 200-question squad2-dev sample (23 answerable, 17 not). Measured on them
-# (evals/README.md): unanswerable refused 0.941, contains 0.478, quote holds answer 0.688; the gates sit below.
+# (evals/README.md): unanswerable refused 0.941, contains 0.522, quote holds answer 0.812; the gates sit below.
 SQUAD_SLICE = 40
 SQUAD_THRESHOLDS = {"unanswerable_refused": 0.8, "contains": 0.4, "quote_holds_answer": 0.55}
 
