@@ -78,6 +78,8 @@ def source_label(source: Source, spans: Sequence[tuple[int, int]] | None = None)
 
 Excerpts = dict[int, list[tuple[int, int]]]
 """Source number -> the sentence spans of its chunk that the LLM reads, in document order."""
+_Candidate = tuple[int, int, int, str, tuple[str, int]]
+"""A sentence an excerpt may quote: source number, start and end in its chunk, text, (file, offset in the file)."""
 LEXICAL_WEIGHT = 0.5
 """Weight of the question's words found in a sentence, beside its embedding similarity, when choosing excerpts."""
 
@@ -98,7 +100,7 @@ def select_excerpts(
     row (the column names). A sentence that overlapping chunks of a file share is taken once. Sentences
     addressed to an AI are never chosen.
     """
-    candidates = [
+    candidates: list[_Candidate] = [
         (source.n, start, end, source.chunk.text[start:end], (source.chunk.path, source.chunk.start + start))
         for source in sources
         for start, end in sentences(source.chunk.text)
@@ -114,7 +116,7 @@ def select_excerpts(
         for c, vector in zip(candidates, vectors, strict=True)
     ]
     chosen: set[int] = set()
-    taken: set[tuple[str, int]] = set()  # (file, offset) of the sentences chosen: overlapping chunks repeat them
+    taken: set[tuple[str, int]] = set()  # where in their files the chosen sentences are: overlapping chunks repeat them
     left = budget
     for best in sorted(range(len(candidates)), key=lambda i: -scores[i]):
         if best in chosen or candidates[best][4] in taken:
@@ -137,7 +139,7 @@ def select_excerpts(
     return excerpts
 
 
-def _context_of(candidates: Sequence[tuple[int, int, int, str, tuple[str, int]]], i: int) -> int | None:
+def _context_of(candidates: Sequence[_Candidate], i: int) -> int | None:
     """The candidate sentence that ``candidates[i]`` needs beside it, if any: a table row's header row (its column
     names), else the sentence before it when :func:`needs_the_one_before` says so (same source only)."""
     n, text = candidates[i][0], candidates[i][3]

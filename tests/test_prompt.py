@@ -70,7 +70,7 @@ def test_excerpts_quote_a_sentence_of_overlapping_chunks_once():
     excerpts = select_excerpts("How many people are on DeepSeek's team?", [first, second], embed, 500)
     quoted = [src.chunk.text[s:e] for src in (first, second) for s, e in excerpts.get(src.n, [])]
     assert quoted.count("The team of DeepSeek consists of around 140 individuals.") == 1
-    assert "Bananas are yellow." in quoted  # the budget is not spent on the repeat
+    assert "Bananas are yellow." in quoted and "DeepSeek was founded in 2023." in quoted  # the rest is read
 
 
 def test_an_excerpt_of_a_table_row_keeps_the_column_names():
