@@ -163,6 +163,8 @@ def needs_the_one_before(sentence: str, before: str) -> bool:
     True
     >>> needs_the_one_before("Volunteers must be at least 16 years old.", "WHO CAN VOLUNTEER")
     True
+    >>> needs_the_one_before("with a parent on Sunday mornings.", "Young people aged 14 can volunteer together")
+    True
     >>> needs_the_one_before("Liang Wenfeng founded DeepSeek.", "The chip ban began in 2022.")
     False
     """
