@@ -92,7 +92,7 @@ def select_excerpts(
     count_tokens: Callable[[str], int] = approx_tokens,
 ) -> Excerpts:
     """The sentences of ``sources`` that matter for ``question``, in ``budget`` tokens: the LLM reads these
-    instead of whole chunks (it reads ~60 tokens a second on a CPU).
+    instead of whole chunks (it reads ~60 tokens a second on two cores).
 
     Sentences are ranked by cosine similarity to the question plus :data:`LEXICAL_WEIGHT` times the share
     of the question's content words they hold; the best are taken until the budget is spent. A sentence
@@ -116,14 +116,14 @@ def select_excerpts(
         for c, vector in zip(candidates, vectors, strict=True)
     ]
     chosen: set[int] = set()
-    taken: set[tuple[str, int]] = set()  # where in their files the chosen sentences are: overlapping chunks repeat them
+    taken: set[tuple[str, int]] = set()  # where the chosen sentences are in their files
     left = budget
     for best in sorted(range(len(candidates)), key=lambda i: -scores[i]):
-        if best in chosen or candidates[best][4] in taken:
+        if candidates[best][4] in taken:  # chosen already, here or from an overlapping chunk
             continue
         group = [best]
         before = _context_of(candidates, best)
-        if before is not None and before not in chosen and candidates[before][4] not in taken:
+        if before is not None and candidates[before][4] not in taken:
             group.insert(0, before)
         cost = sum(count_tokens(candidates[i][3]) + 1 for i in group)
         if cost <= left or not chosen:
@@ -226,8 +226,8 @@ Turn = tuple[str, str]
 """An earlier (question, answer) pair of the conversation."""
 
 
-# Words that point back into the conversation ("What did he say?", "How many of them?"), and the openings of
-# a question that continues the one before ("And the founder?", "What about Tencent?").
+# Words that point back ("What did he say?", "How many of them?"), and the openings of a question or sentence
+# that continues the one before ("And the founder?", "But it was..."): for follow-ups and for excerpts.
 _REFERRING = re.compile(
     r"\b(he|she|it|they|him|her|them|his|hers|its|their|theirs|this|that|these|those|there|then)\b"
     r"|^\W*(and|also|but|so|what about|how about)\b",
