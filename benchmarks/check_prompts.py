@@ -57,18 +57,17 @@ def ask_each_way(
     """P(yes) and seconds of every way for one draft: ``check`` is the default's, ``prompt`` what the model
     answered from, ``quotes`` the cited quotes as the default check reads them, ``answer`` the draft without its
     markers."""
-    from rag.prompt import SYSTEM_PROMPT
+    from rag import verification
 
     def timed(asks: Callable[[], float]) -> tuple[float, float]:
         started = time.perf_counter()
         return asks(), time.perf_counter() - started
 
     def alone(template: str) -> float:
-        ask = lambda quote: [  # noqa: E731
-            {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": template.format(quote=quote, question=question, answer=answer)},
-        ]
-        return max(llm.yes_probability(ask(quote)) for quote in dict.fromkeys(quotes))
+        """The default check (every quote, template tokens removed) with its question reworded."""
+        wording = template.replace("{answer}", answer.replace("{", "{{").replace("}", "}}"))
+        with mock.patch.object(verification, "ANSWERS_QUESTION", wording):
+            return check(llm, question, quotes)
 
     row: dict[str, Any] = {}
     after = [*prompt, {"role": "user", "content": WAYS["after the prompt"]}]
