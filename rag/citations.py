@@ -9,6 +9,7 @@ a sentence that no source supports is left out of the answer and reported as uns
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,13 @@ repeats from the question may stand anywhere in the quote's chunk, its heading o
 """
 PARAPHRASE = 0.8
 """Embedding similarity at which a quote says the same as the claim in other words."""
+PAIR_GAIN = 0.15
+"""Share of a claim's content words (and at least two words) that two adjacent sentences must hold beyond either
+alone to be quoted together: "A storm dispersed the fleet with which Richard left Messina to reach Acre" joins
+"Richard left Messina with a large fleet in order to reach Acre." and "But a storm dispersed the fleet."."""
+PAIR_CHARS = 300
+"""Longest quote of two sentences (of one paragraph): the question check reads the quote, and a long one lets a claim
+made of words from both pass where neither says it."""
 MISCITED = 0.2
 """Support by which another source must beat the sources a sentence marks for its marker to be corrected: the model
 put "[2]" after "The oil crisis was also called the first oil shock", supported 0.51 by "This contributed to the
@@ -132,7 +140,8 @@ def lexical_support(claim: str, evidence: str, question: str = "", known: frozen
     """Share of the claim's new content words found in ``evidence``; halved if a number of the claim is missing.
 
     Words the claim repeats from the ``question`` are no evidence: an echo of the question, or a
-    stray sentence dressed in its words, scores 0. Words in ``known`` (content words) count as found.
+    stray sentence dressed in its words, scores 0; nor are its numbers required ("X.25 had less functionality
+    because of..."). Words in ``known`` (content words) count as found.
 
     >>> evidence = "DeepSeek's team consists of around 140 individuals"
     >>> round(lexical_support("The team has 140 people", evidence), 2)
@@ -143,12 +152,14 @@ def lexical_support(claim: str, evidence: str, question: str = "", known: frozen
     1.0
     >>> lexical_support("The team is big", evidence, question="How big is the team?")
     0.0
+    >>> lexical_support("X.25 has a simpler interface", "It has a simpler interface.", question="Why is X.25 simple?")
+    1.0
     """
     words = content_words(claim) - content_words(question)
     if not words:
         return 0.0
     share = len(words & (content_words(evidence) | known)) / len(words)
-    return share / 2 if numbers(claim) - numbers(evidence) else share
+    return share / 2 if numbers(claim) - numbers(evidence) - numbers(question) - known else share
 
 
 class SupportScorer:
@@ -173,26 +184,45 @@ class SupportScorer:
             keys = [(n, i) for n, items in self._sentences.items() for i in range(len(items))]
             vectors = embed([self._sentences[n][i][2] for n, i in keys]) if keys else []
             self._vectors = dict(zip(keys, vectors, strict=True))
+        self._chunks = {source.n: source.chunk for source in sources}
 
     def repeats_instruction(self, claim: str) -> bool:
         """Whether ``claim`` says what a sentence addressed to an AI says (the words of an injected order)."""
         return any(lexical_support(claim, text) >= MIN_WORDS for text in self.instructions)
 
     def best(self, claim: str, n: int, claim_vector: list[float] | None, question: str = "") -> Support:
-        """The sentence of source ``n`` that best supports ``claim`` (an answer to ``question``)."""
-        best = Support(0, 0, -1.0, 0.0)
+        """The sentence of source ``n`` that best supports ``claim`` (an answer to ``question``), or two adjacent
+        sentences when the claim joins what they say (:data:`PAIR_GAIN`)."""
         # The question's words the claim repeats, where this source names them outside the sentence.
         subject = frozenset(content_words(claim) & content_words(question) & self._context.get(n, set()))
-        for i, (start, end, text) in enumerate(self._sentences.get(n, [])):
+        items = self._sentences.get(n, [])
+
+        def support(start: int, end: int, text: str, similarity: float) -> Support:
             score = lexical_support(claim, text, question)
-            words, similarity = lexical_support(claim, text, known=subject), 0.0
             if claim_vector is not None:
-                similarity = max(0.0, sum(a * b for a, b in zip(claim_vector, self._vectors[(n, i)], strict=True)))
                 score = (score + similarity) / 2
-            support = Support(start, end, round(score, 3), round(words, 3), round(similarity, 3))
-            if (support.enough, support.score) > (best.enough, best.score):
-                best = support
-        return best
+            words = lexical_support(claim, text, known=subject)
+            return Support(start, end, round(score, 3), round(words, 3), round(similarity, 3))
+
+        similarities = [0.0] * len(items)
+        if claim_vector is not None:
+            similarities = [
+                max(0.0, sum(a * b for a, b in zip(claim_vector, self._vectors[(n, i)], strict=True)))
+                for i in range(len(items))
+            ]
+        singles = [support(start, end, text, sim) for (start, end, text), sim in zip(items, similarities, strict=True)]
+        candidates = list(singles)
+        gain = max(PAIR_GAIN, 2 / max(1, len(content_words(claim))))
+        for i, (one, two) in enumerate(itertools.pairwise(singles)):
+            chunk = self._chunks[n]
+            text = chunk.text[one.start - chunk.start : two.end - chunk.start]
+            between = text[one.end - one.start : two.start - one.start]
+            if between.strip() or between.count("\n") > 1 or len(text) > PAIR_CHARS:  # one paragraph, short
+                continue
+            pair = support(one.start, two.end, text, max(similarities[i], similarities[i + 1]))
+            if pair.words >= max(one.words, two.words) + gain:
+                candidates.append(pair)
+        return max(candidates, key=lambda s: (s.enough, s.score), default=Support(0, 0, -1.0, 0.0))
 
     def embed_claim(self, claim: str) -> list[float] | None:
         """The claim's vector, when this scorer uses embeddings."""

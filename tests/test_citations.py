@@ -43,6 +43,24 @@ def test_a_marker_on_a_weaker_source_is_moved_to_the_one_that_says_it():
     assert cite(f"{claim} [1][2].", sources, question, embed).text == f"{claim} [1][2]."  # both say enough
 
 
+def test_a_claim_that_joins_two_adjacent_sentences_quotes_both():
+    text = (
+        "Japan was the country most dependent on Arab oil. 71% of its imported oil came from the Middle East in 1970. "
+        "Oil prices quadrupled."
+    )
+    sources = [Source(1, Chunk("c", "/docs/oil.txt", text, 0, len(text), "2" * 64), 0.5)]
+    claim = "71% of the oil Japan imported came from the Middle East, making it the country most dependent on Arab oil"
+    (citation,) = cite(f"{claim} [1].", sources, "How much imported oil came from the Middle East?").citations
+    assert citation.quote == text[: text.index(" Oil prices")]
+    # Not across paragraphs.
+    apart_text = text.replace("oil. 71%", "oil.\n\n71%")
+    apart = [Source(1, Chunk("c", "/docs/oil.txt", apart_text, 0, len(apart_text), "2" * 64), 0.5)]
+    assert all("\n" not in c.quote for c in cite(f"{claim} [1].", apart, "How much imported oil?").citations)
+    # A sentence that holds the claim alone is quoted alone.
+    (citation,) = cite("Japan was the country most dependent on Arab oil [1].", sources).citations
+    assert citation.quote == "Japan was the country most dependent on Arab oil."
+
+
 def test_out_of_range_marker_is_dropped():
     checked = cite("Bananas are yellow fruit [7].", _sources())
     assert checked.text == "Bananas are yellow fruit [2]."

@@ -17,6 +17,15 @@ def test_sentences_split_at_stops_and_line_breaks():
     assert [text[s:e] for s, e in sentences(text)] == ['He said "go."', "Then left!", "New line?", "Yes"]
 
 
+def test_an_abbreviation_or_initial_does_not_end_a_sentence():
+    # Cut after "U.S.", the quote checked for a question about Wilson's war began "neutrality, but when Germany...".
+    text = "He kept U.S. neutrality, but Germany began submarine warfare. Gen. John J. Pershing led the army."
+    assert [text[s:e] for s, e in sentences(text)] == [
+        "He kept U.S. neutrality, but Germany began submarine warfare.",
+        "Gen. John J. Pershing led the army.",
+    ]
+
+
 def test_seed_chunks_cover_the_file_and_keep_spans():
     text = SEED_FILE.read_text(encoding="utf-8")
     chunks = chunk_document(_document(text), size=1000, overlap=200)
