@@ -34,10 +34,10 @@ CONFIGS = ("default", "flash attention", "Q8_0", "Q4_0")
 
 def model_file(config: str, packaged: Path) -> Path:
     """The GGUF file of ``config``: the packaged one, or a copy requantized once into a temporary folder."""
-    import llama_cpp
-
     if config not in ("Q8_0", "Q4_0"):
         return packaged
+    import llama_cpp
+
     target = Path("/tmp/rag-bench-models") / f"{packaged.stem}-{config}.gguf"
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
