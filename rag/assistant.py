@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from rag import verification
 from rag.answer import REFUSAL, Answer, Source, Timings, Usage
-from rag.citations import MARKER, Embed, cite, content_words
+from rag.citations import MARKER, YES_NO_QUESTION, Embed, cite, content_words
 from rag.config import Settings
 from rag.documents import DocumentInfo, list_documents
 from rag.embedding import Embedder, cached
@@ -194,18 +194,28 @@ class Assistant:
             yield piece
         draft = "".join(pieces).strip()
         usage = Usage(sum(llm.count_tokens(m["content"]) for m in messages), llm.count_tokens(draft) if draft else 0)
-        checked = self._check(draft, question, query, sources, llm, embed)
+        checked = self._check(draft, question, query, sources, llm, embed, messages)
         timings = _timings(started, retrieved, first_token)
         yield dataclasses.replace(checked, question=question, sources=sources, timings=timings, usage=usage)
 
     def _check(
-        self, draft: str, question: str, query: str, sources: Sequence[Source], llm: LLM, embed: Embed
+        self,
+        draft: str,
+        question: str,
+        query: str,
+        sources: Sequence[Source],
+        llm: LLM,
+        embed: Embed,
+        messages: Sequence[Message] = (),
     ) -> Answer:
         """The draft checked: its sentences against the sources (:func:`rag.citations.cite`), then, for a model
-        that can be asked, whether a cited quote answers the question (:mod:`rag.verification`); else a refusal."""
+        that can be asked, whether a cited quote answers the question (:mod:`rag.verification`); else a refusal.
+        ``messages``: the prompt the draft answers."""
         refusal = Answer(question, REFUSAL, [], [], True, Timings())
         if not draft or _REFUSAL_PATTERN.search(draft):
-            return refusal
+            draft = self._yes_or_no(question, query, sources, llm, messages)
+            if not draft:
+                return refusal
         said = _YES_OR_NO.match(draft)
         if (MARKER.search(draft) or said) and not content_words(MARKER.sub(" ", draft)):
             # A bare "[2]" or "Yes.": the model did not say what the source holds; quote its best sentence.
@@ -233,6 +243,24 @@ class Assistant:
             log.info("refused: no cited quote answers %r (p=%.2f): %r", query, p_yes, checked.text[:200])
             return dataclasses.replace(refusal, unsupported=[c.sentence for c in checked.citations], verification=p_yes)
         return dataclasses.replace(answer, verification=p_yes)
+
+    def _yes_or_no(
+        self, question: str, query: str, sources: Sequence[Source], llm: LLM, messages: Sequence[Message]
+    ) -> str:
+        """For a yes/no question the model declined, often because the sources say the answer in other words ("Are
+        kangaroos farmed to any extent?": "They are not farmed"): the model's yes or no read from its logits after the
+        same prompt, then the sentence of the sources that best matches the question; the question check then
+        decides, as for any draft, whether that sentence answers it. "" when that cannot be done (a refusal stays)."""
+        model = llm if isinstance(llm, verification.YesNoModel) else None
+        if not (messages and model and self.settings.verify_answers and verification.threshold(model) is not None):
+            return ""
+        if not YES_NO_QUESTION.match(question) or " or " in question:  # "Is it red or blue?" is no yes/no question
+            return ""
+        quoted = extractive_answer(query, sources)
+        if quoted == REFUSAL:
+            return ""
+        said = "Yes" if model.yes_probability(verification.verdict_messages(messages)) >= 0.5 else "No"
+        return f"{said}. {quoted}"
 
 
 def load_models(settings: Settings, *also: Callable[[], object]) -> LLM:

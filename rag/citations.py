@@ -28,7 +28,7 @@ _WRAPPED_MARKERS = re.compile(r"\((?:sources?:?\s*)?((?:\[\d+\][\s,]*)+)\)", re.
 _TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
 _WORD = re.compile(r"\w+")
 # "Did Lincoln sign the act?": answered "Yes, Lincoln signed the act", every word of it the question's.
-_YES_NO_QUESTION = re.compile(
+YES_NO_QUESTION = re.compile(
     r"\s*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|may|must)\b", re.IGNORECASE
 )
 # A number, with the currency it is an amount of: "$10,000", "10,000 dollars".
@@ -212,6 +212,9 @@ class SupportScorer:
             ]
         singles = [support(start, end, text, sim) for (start, end, text), sim in zip(items, similarities, strict=True)]
         candidates = list(singles)
+        # The words each holds itself: the question's words credited to every sentence of the chunk (``subject``)
+        # would hide that the sentence after the answer's is the one that says them ("His ancestry was Scots-Irish").
+        held = [lexical_support(claim, text) for _, _, text in items]
         gain = max(PAIR_GAIN, 2 / max(1, len(content_words(claim))))
         for i, (one, two) in enumerate(itertools.pairwise(singles)):
             chunk = self._chunks[n]
@@ -219,9 +222,8 @@ class SupportScorer:
             between = text[one.end - one.start : two.start - one.start]
             if between.strip() or between.count("\n") > 1 or len(text) > PAIR_CHARS:  # one paragraph, short
                 continue
-            pair = support(one.start, two.end, text, max(similarities[i], similarities[i + 1]))
-            if pair.words >= max(one.words, two.words) + gain:
-                candidates.append(pair)
+            if lexical_support(claim, text) >= max(held[i], held[i + 1]) + gain - 1e-9:
+                candidates.append(support(one.start, two.end, text, max(similarities[i], similarities[i + 1])))
         return max(candidates, key=lambda s: (s.enough, s.score), default=Support(0, 0, -1.0, 0.0))
 
     def embed_claim(self, claim: str) -> list[float] | None:
@@ -240,7 +242,7 @@ def cite(draft: str, sources: Sequence[Source], question: str = "", embed: Embed
     """
     draft = _TRAILING_MARKERS.sub(r"\2\1", _WRAPPED_MARKERS.sub(r"\1", draft))
     scorer = SupportScorer(sources, embed)
-    asked = "" if _YES_NO_QUESTION.match(question) else question  # the words that are no evidence
+    asked = "" if YES_NO_QUESTION.match(question) else question  # the words that are no evidence
     by_number = {s.n: s for s in sources}
     text_parts: list[str] = []
     citations: list[Citation] = []

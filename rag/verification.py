@@ -22,6 +22,8 @@ from rag.ingest.instructions import overlaps
 from rag.llm.base import Message
 from rag.prompt import SYSTEM_PROMPT, without_template_tokens
 
+VERDICT = "\n\nAnswer the question with yes or no only, as the sources say."
+"""Put after the answer's own prompt when the model declined a yes/no question (:func:`verdict_messages`)."""
 ANSWERS_QUESTION = (
     "Passage: {quote}\n\nQuestion: {question}\n\n"
     "Does the passage answer this exact question? Reply with yes or no only."
@@ -79,6 +81,16 @@ def verification_messages(question: str, quote: str) -> list[Message]:
     quote, question = (" ".join(without_template_tokens(text).split()) for text in (quote, question))
     prompt = ANSWERS_QUESTION.format(quote=quote, question=question)
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}]
+
+
+def verdict_messages(messages: Sequence[Message]) -> list[Message]:
+    """The answer's prompt asking for a bare yes or no: llama.cpp has just read everything but the last words.
+
+    >>> verdict_messages([{"role": "user", "content": "Question: Is it red?"}])[0]["content"].splitlines()[-1]
+    'Answer the question with yes or no only, as the sources say.'
+    """
+    *before, last = messages
+    return [*before, {**last, "content": last["content"] + VERDICT}]
 
 
 def answers_question(llm: YesNoModel, question: str, quotes: Sequence[str], enough: float = 1.0) -> float:

@@ -11,7 +11,7 @@ from rag.config import Settings
 from rag.embedding import Embedder
 from rag.errors import IndexStateError
 from rag.prompt import SYSTEM_PROMPT
-from rag.verification import answers_question, passage, title, verification_messages
+from rag.verification import answers_question, passage, title, verdict_messages, verification_messages
 from tests.support import SEED_FACTS, SEED_FILE, assert_cites_seed
 
 
@@ -118,6 +118,26 @@ def test_the_llm_is_asked_whether_a_quote_answers_and_refusals_follow_its_thresh
     assert refused.unsupported == [c.sentence for c in answered.citations]
     unasked = Assistant.open(settings=smol.settings, verify_answers=False).ask(question)
     assert not unasked.refused and unasked.verification is None
+
+
+def test_a_declined_yes_no_question_gets_the_models_yes_or_no_and_the_sentence_that_shows_it(smol_verifying):
+    """ "Is Ghana in Asia?" is declined by a model that looks for those words; its yes or no is read after the same
+    prompt, the best-matching sentence is quoted after it, and the question check decides as for any draft."""
+    smol, llm = smol_verifying
+    question = "Does Fiona Zhou work in Shenzhen?"
+    sources = smol.retrieve(question)
+    embed = Embedder.default().embed_documents
+    messages = smol._messages(question, question, sources, (), llm, embed)
+    llm.answers_threshold = 0.0
+    answer = smol._check(REFUSAL, question, question, sources, llm, embed, messages)
+    said = "Yes" if llm.yes_probability(verdict_messages(messages)) >= 0.5 else "No"
+    assert answer.text.startswith(f"{said}. ") and "Fiona Zhou" in answer.text and not answer.refused
+    assert_cites_seed(dataclasses.replace(answer, sources=sources))
+    assert answer.verification is not None
+    for asked, prompt in [("Does Fiona Zhou work in Shenzhen or Beijing?", messages), (question, ())]:
+        assert smol._check(REFUSAL, asked, asked, sources, llm, embed, prompt).refused  # a choice; no prompt to read
+    llm.answers_threshold = 1.01  # the check refuses it like any other draft
+    assert smol._check(REFUSAL, question, question, sources, llm, embed, messages).refused
 
 
 def test_the_check_stops_at_the_first_quote_that_passes(smol, monkeypatch):

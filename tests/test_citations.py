@@ -59,6 +59,12 @@ def test_a_claim_that_joins_two_adjacent_sentences_quotes_both():
     # A sentence that holds the claim alone is quoted alone.
     (citation,) = cite("Japan was the country most dependent on Arab oil [1].", sources).citations
     assert citation.quote == "Japan was the country most dependent on Arab oil."
+    # The question's words, said by the next sentence, join it too (though they count as found anywhere in the chunk).
+    text = "Thomas Woodrow Wilson was born in Staunton in 1856. His ancestry was Scots-Irish and Scottish. He read law."
+    sources = [Source(1, Chunk("w", "/docs/wilson.txt", text, 0, len(text), "3" * 64), 0.5)]
+    claim = "Scots-Irish and Scottish are the ancestry of Thomas Woodrow Wilson"
+    (citation,) = cite(f"{claim} [1].", sources, "What was Scots-Irish and Scottish?").citations
+    assert citation.quote == text[: text.index(" He read")]
 
 
 def test_out_of_range_marker_is_dropped():
