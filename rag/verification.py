@@ -9,6 +9,9 @@ where it agrees with itself), and the answer stands only when the model finds on
 it: P(yes) read from the logits of its first reply token, against a threshold calibrated per model
 (:attr:`rag.llm.local.PackagedModel.answers_threshold`). One short forward pass per quote, about a
 second on two cores; the system prompt stays first, so llama.cpp keeps it cached for the next question.
+
+A yes/no question the model declined is put to it once more, after the answer's own prompt, for a bare yes or no
+(:func:`verdict_messages`); its answer is then checked like any other (``Assistant._yes_or_no``).
 """
 
 from __future__ import annotations
