@@ -212,7 +212,8 @@ class Assistant:
         that can be asked, whether a cited quote answers the question (:mod:`rag.verification`); else a refusal.
         ``messages``: the prompt the draft answers."""
         refusal = Answer(question, REFUSAL, [], [], True, Timings())
-        if not draft or _REFUSAL_PATTERN.search(draft):
+        declined = not draft or bool(_REFUSAL_PATTERN.search(draft))
+        if declined:
             draft = self._yes_or_no(question, query, sources, llm, messages)
             if not draft:
                 return refusal
@@ -230,6 +231,8 @@ class Assistant:
             log.warning("refused an answer that repeats an instruction found in a source: %r", draft[:200])
             return dataclasses.replace(refusal, unsupported=checked.repeated_instructions)
         if not checked.citations:
+            if said and not declined:  # a yes or no said in words no source holds ("... (1920–1929)."): as if declined
+                return self._check("", question, query, sources, llm, embed, messages)
             # Nothing the model said is in the sources (it answered from memory, or invented), or it said nothing.
             return dataclasses.replace(refusal, unsupported=checked.unsupported)
         answer = Answer(question, checked.text, checked.citations, [], False, Timings(), checked.unsupported)
@@ -248,9 +251,10 @@ class Assistant:
         self, question: str, query: str, sources: Sequence[Source], llm: LLM, messages: Sequence[Message]
     ) -> str:
         """For a yes/no question the model declined, often because the sources say the answer in other words ("Are
-        kangaroos farmed to any extent?": "They are not farmed"): the model's yes or no read from its logits after the
-        same prompt, then the sentence of the sources that best matches the question; the question check then
-        decides, as for any draft, whether that sentence answers it. "" when that cannot be done (a refusal stays)."""
+        kangaroos farmed to any extent?": "They are not farmed"), or answered in words no source holds: the model's
+        yes or no read from its logits after the same prompt, then the sentence of the sources that best matches the
+        question; the question check then decides, as for any draft, whether that sentence answers it. "" when that
+        cannot be done (a refusal stays)."""
         model = llm if isinstance(llm, verification.YesNoModel) else None
         if not (messages and model and self.settings.verify_answers and verification.threshold(model) is not None):
             return ""

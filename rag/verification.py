@@ -10,8 +10,9 @@ it: P(yes) read from the logits of its first reply token, against a threshold ca
 (:attr:`rag.llm.local.PackagedModel.answers_threshold`). One short forward pass per quote, about a
 second on two cores; the system prompt stays first, so llama.cpp keeps it cached for the next question.
 
-A yes/no question the model declined is put to it once more, after the answer's own prompt, for a bare yes or no
-(:func:`verdict_messages`); its answer is then checked like any other (``Assistant._yes_or_no``).
+A yes/no question the model declined, or answered in words no source holds, is put to it once more, after the
+answer's own prompt, for a bare yes or no (:func:`verdict_messages`); that answer is then checked like any other
+(``Assistant._yes_or_no``).
 """
 
 from __future__ import annotations

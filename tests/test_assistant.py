@@ -121,8 +121,9 @@ def test_the_llm_is_asked_whether_a_quote_answers_and_refusals_follow_its_thresh
 
 
 def test_a_declined_yes_no_question_gets_the_models_yes_or_no_and_the_sentence_that_shows_it(smol_verifying):
-    """ "Is Ghana in Asia?" is declined by a model that looks for those words; its yes or no is read after the same
-    prompt, the best-matching sentence is quoted after it, and the question check decides as for any draft."""
+    """ "Are kangaroos farmed?" is declined by a model that looks for those words ("They are not farmed"); its yes or
+    no is read after the same prompt, the best-matching sentence is quoted after it, and the question check decides
+    as for any draft. So too for a yes or no said in words no source holds."""
     smol, llm = smol_verifying
     question = "Does Fiona Zhou work in Shenzhen?"
     sources = smol.retrieve(question)
@@ -134,6 +135,8 @@ def test_a_declined_yes_no_question_gets_the_models_yes_or_no_and_the_sentence_t
     assert answer.text.startswith(f"{said}. ") and "Fiona Zhou" in answer.text and not answer.refused
     assert_cites_seed(dataclasses.replace(answer, sources=sources))
     assert answer.verification is not None
+    unsupported = "Yes, Fiona Zhou has cooked in Shenzhen since 1999 [1]."
+    assert smol._check(unsupported, question, question, sources, llm, embed, messages).text == answer.text
     for asked, prompt in [("Does Fiona Zhou work in Shenzhen or Beijing?", messages), (question, ())]:
         assert smol._check(REFUSAL, asked, asked, sources, llm, embed, prompt).refused  # a choice; no prompt to read
     llm.answers_threshold = 1.01  # the check refuses it like any other draft
