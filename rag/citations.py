@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from rag.answer import Citation, Source
 from rag.ingest.instructions import overlaps
-from rag.ingest.sentences import sentences
+from rag.ingest.sentences import needs_the_one_before, sentences
 
 Embed = Callable[[list[str]], list[list[float]]]
 """Texts -> unit-length embedding vectors."""
@@ -65,10 +65,12 @@ alone to be quoted together: "A storm dispersed the fleet with which Richard lef
 PAIR_CHARS = 300
 """Longest quote of two sentences (of one paragraph): the question check reads the quote, and a long one lets a claim
 made of words from both pass where neither says it."""
-MISCITED = 0.2
+MISCITED = 0.1
 """Support by which another source must beat the sources a sentence marks for its marker to be corrected: the model
 put "[2]" after "The oil crisis was also called the first oil shock", supported 0.51 by "This contributed to the
-Oil Shock" in [2] and 0.92 by "It was later called the first oil shock" in [1]."""
+Oil Shock" in [2] and 0.92 by "It was later called the first oil shock" in [1]; "[2]" after "Liechtenstein is the
+smallest German-speaking country in the world", 0.65 by "Liechtenstein is the fourth smallest country of Europe",
+0.82 by "It is the smallest German-speaking country in the world" in [3], the sentence the question check must read."""
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,10 @@ class SupportScorer:
                 for i in range(len(items))
             ]
         singles = [support(start, end, text, sim) for (start, end, text), sim in zip(items, similarities, strict=True)]
-        candidates = list(singles)
+        pairs: list[Support] = []
+        # A pair whose second sentence points back ("They are then covered and left to incubate") wins a tie with
+        # the first alone, since the score counts only what the claim adds to the question ("mud or sand").
+        continued: list[Support] = []
         # The words each holds itself: the question's words credited to every sentence of the chunk (``subject``)
         # would hide that the sentence after the answer's is the one that says them ("His ancestry was Scots-Irish").
         held = [lexical_support(claim, text) for _, _, text in items]
@@ -223,8 +228,10 @@ class SupportScorer:
             if between.strip() or between.count("\n") > 1 or len(text) > PAIR_CHARS:  # one paragraph, short
                 continue
             if lexical_support(claim, text) >= max(held[i], held[i + 1]) + gain - 1e-9:
-                candidates.append(support(one.start, two.end, text, max(similarities[i], similarities[i + 1])))
-        return max(candidates, key=lambda s: (s.enough, s.score), default=Support(0, 0, -1.0, 0.0))
+                pair = support(one.start, two.end, text, max(similarities[i], similarities[i + 1]))
+                (continued if needs_the_one_before(items[i + 1][2], items[i][2]) else pairs).append(pair)
+        best = max([*continued, *singles, *pairs], key=lambda s: (s.enough, s.score), default=None)  # first of a tie
+        return best or Support(0, 0, -1.0, 0.0)
 
     def embed_claim(self, claim: str) -> list[float] | None:
         """The claim's vector, when this scorer uses embeddings."""

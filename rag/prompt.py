@@ -14,7 +14,7 @@ from rag.answer import REFUSAL, Source
 from rag.citations import MARKER, content_words
 from rag.ingest.chunking import Chunk
 from rag.ingest.instructions import overlaps
-from rag.ingest.sentences import sentences
+from rag.ingest.sentences import REFERRING, needs_the_one_before, sentences
 from rag.llm.base import Message, approx_tokens
 
 MESSAGE_TOKENS = 8
@@ -154,23 +154,6 @@ def _context_of(candidates: Sequence[_Candidate], i: int) -> int | None:
     return None
 
 
-def needs_the_one_before(sentence: str, before: str) -> bool:
-    """Whether an excerpt's ``sentence`` needs the sentence ``before`` it to be understood: it points back
-    ("it", "their", "this", "But ..."), or ``before`` does not end a sentence: a heading that says what it is
-    about, or the start of the same sentence broken across lines.
-
-    >>> needs_the_one_before("It was founded in 2023.", "DeepSeek is an AI company.")
-    True
-    >>> needs_the_one_before("Volunteers must be at least 16 years old.", "WHO CAN VOLUNTEER")
-    True
-    >>> needs_the_one_before("with a parent on Sunday mornings.", "Young people aged 14 can volunteer together")
-    True
-    >>> needs_the_one_before("Liang Wenfeng founded DeepSeek.", "The chip ban began in 2022.")
-    False
-    """
-    return bool(_REFERRING.search(sentence)) or before.rstrip("\"'”’)]*")[-1:] not in (".", "!", "?")
-
-
 def fit_sources(sources: Sequence[Source], budget: int, count_tokens: Callable[[str], int]) -> list[Source]:
     """The leading ``sources`` whose labelled texts fit in ``budget`` tokens together.
 
@@ -226,15 +209,6 @@ Turn = tuple[str, str]
 """An earlier (question, answer) pair of the conversation."""
 
 
-# Words that point back ("What did he say?", "How many of them?"), and the openings of a question or sentence
-# that continues the one before ("And the founder?", "But it was..."): for follow-ups and for excerpts.
-_REFERRING = re.compile(
-    r"\b(he|she|it|they|him|her|them|his|hers|its|their|theirs|this|that|these|those|there|then)\b"
-    r"|^\W*(and|also|but|so|what about|how about)\b",
-    re.IGNORECASE,
-)
-
-
 def follows_up(question: str) -> bool:
     """Whether ``question`` refers back into the conversation: only then do the earlier turns go into its
     retrieval query and its prompt (a question that stands alone is answered sooner without them, since
@@ -245,7 +219,7 @@ def follows_up(question: str) -> bool:
     >>> follows_up("Who founded DeepSeek?")
     False
     """
-    return bool(_REFERRING.search(question))
+    return bool(REFERRING.search(question))
 
 
 def standalone_query(question: str, history: Sequence[Turn] = ()) -> str:

@@ -41,6 +41,13 @@ def test_a_marker_on_a_weaker_source_is_moved_to_the_one_that_says_it():
     moved = cite(f"{claim} [2].", sources, question, embed)
     assert moved.text == f"{claim} [1]." and moved.citations[0].quote == texts[0]
     assert cite(f"{claim} [1][2].", sources, question, embed).text == f"{claim} [1][2]."  # both say enough
+    # By less: [2] holds five of the six words (0.83), [1] all six; a marked source that says nearly as much stays.
+    texts = ["Daily, the old bridge carries trains and cyclists.", "The old bridge carries trains and cyclists."]
+    sources = [
+        Source(n, Chunk(f"b{n}", f"/docs/b{n}.txt", t, 0, len(t), str(n) * 64), 0.5) for n, t in enumerate(texts, 1)
+    ]
+    assert cite("The old bridge carries trains and cyclists daily [2].", sources).citations[0].n == 1
+    assert cite("The old bridge carries trains and cyclists [2].", sources).citations[0].n == 2
 
 
 def test_a_claim_that_joins_two_adjacent_sentences_quotes_both():
@@ -65,6 +72,19 @@ def test_a_claim_that_joins_two_adjacent_sentences_quotes_both():
     claim = "Scots-Irish and Scottish are the ancestry of Thomas Woodrow Wilson"
     (citation,) = cite(f"{claim} [1].", sources, "What was Scots-Irish and Scottish?").citations
     assert citation.quote == text[: text.index(" He read")]
+    # So too when the first holds all the claim adds to the question ("mud or sand") and the second, pointing back,
+    # the rest.
+    text = "Eggs are deposited in holes dug into mud or sand. They are then covered and left to incubate."
+    sources = [Source(1, Chunk("t", "/docs/turtles.txt", text, 0, len(text), "4" * 64), 0.5)]
+    question = "What are turtle eggs covered in when they incubate?"
+    claim = "Turtle eggs are covered in mud or sand when they incubate [1]."
+    (citation,) = cite(claim, sources, question).citations
+    assert citation.quote == text
+    # Unless the next sentence is about something else: then it would only lend the question's words.
+    text = text.replace("They are then covered", "Rangers covered beach nests")
+    sources = [Source(1, Chunk("t", "/docs/turtles.txt", text, 0, len(text), "4" * 64), 0.5)]
+    (citation,) = cite(claim, sources, question).citations
+    assert citation.quote == text[: text.index(" Rangers")]
 
 
 def test_out_of_range_marker_is_dropped():
@@ -158,11 +178,12 @@ GUIDE = "Ravensgill Ridge Loop - Trail Guide\nDistance: 11.4 km. Elevation gain:
 
 
 def test_the_question_subject_may_stand_in_the_chunk_title_not_the_sentence():
-    """A claim that repeats the question's subject is held by a sentence under a title that names it."""
+    """A claim that repeats the question's subject is held by a sentence under a title that names it (and quoted with
+    it)."""
     guide = Source(1, Chunk("g", "/docs/trail.pdf", GUIDE, 0, len(GUIDE), "3" * 64), 0.7)
     question = "How long is the Ravensgill Ridge Loop?"
     checked = cite("The Ravensgill Ridge Loop is 11.4 km long. [1]", [guide], question)
-    assert [c.quote for c in checked.citations] == ["Distance: 11.4 km."]
+    assert [c.quote for c in checked.citations] == ["Ravensgill Ridge Loop - Trail Guide\nDistance: 11.4 km."]  # a pair
     other = GUIDE.replace("Ravensgill Ridge Loop", "Hobb's Gate Walk")
     elsewhere = Source(1, Chunk("h", "/docs/walk.pdf", other, 0, len(other), "4" * 64), 0.7)
     assert cite("The Ravensgill Ridge Loop is 11.4 km long [1].", [elsewhere], question).citations == []
