@@ -230,8 +230,8 @@ class SupportScorer:
             if lexical_support(claim, text) >= max(held[i], held[i + 1]) + gain - 1e-9:
                 pair = support(one.start, two.end, text, max(similarities[i], similarities[i + 1]))
                 (continued if needs_the_one_before(items[i + 1][2], items[i][2]) else pairs).append(pair)
-        best = max([*continued, *singles, *pairs], key=lambda s: (s.enough, s.score), default=None)  # first of a tie
-        return best or Support(0, 0, -1.0, 0.0)
+        ranked = [*continued, *singles, *pairs]  # max keeps the first of a tie
+        return max(ranked, key=lambda s: (s.enough, s.score), default=Support(0, 0, -1.0, 0.0))
 
     def embed_claim(self, claim: str) -> list[float] | None:
         """The claim's vector, when this scorer uses embeddings."""
