@@ -213,8 +213,9 @@ class Assistant:
         ``messages``: the prompt the draft answers."""
         refusal = Answer(question, REFUSAL, [], [], True, Timings())
         declined = not draft or bool(_REFUSAL_PATTERN.search(draft))
+        surer = 0.0  # how much surer than usual the question check must be
         if declined:
-            draft = self._yes_or_no(question, query, sources, llm, messages)
+            draft, surer = self._instead_of_declining(question, query, sources, llm, messages)
             if not draft:
                 return refusal
         said = _YES_OR_NO.match(draft)
@@ -239,6 +240,7 @@ class Assistant:
         accept = verification.threshold(llm) if self.settings.verify_answers else None
         if accept is None:
             return answer
+        accept += surer
         chunks = {s.n: s.chunk for s in sources}
         passages = [verification.passage(c.quote, query, verification.title(chunks[c.n])) for c in checked.citations]
         p_yes = verification.answers_question(cast(verification.YesNoModel, llm), query, passages, accept)
@@ -247,24 +249,31 @@ class Assistant:
             return dataclasses.replace(refusal, unsupported=[c.sentence for c in checked.citations], verification=p_yes)
         return dataclasses.replace(answer, verification=p_yes)
 
-    def _yes_or_no(
+    def _instead_of_declining(
         self, question: str, query: str, sources: Sequence[Source], llm: LLM, messages: Sequence[Message]
-    ) -> str:
-        """For a yes/no question the model declined, often because the sources say the answer in other words ("Are
-        kangaroos farmed to any extent?": "They are not farmed"), or answered in words no source holds: the model's
-        yes or no read from its logits after the same prompt, then the sentence of the sources that best matches the
-        question; the question check then decides, as for any draft, whether that sentence answers it. "" when that
-        cannot be done (a refusal stays)."""
+    ) -> tuple[str, float]:
+        """What to check when the model declined, and how much surer than usual the check must then be; ("", 0)
+        when nothing can be (a refusal stays).
+
+        The model often declines because the sources say the answer in other words than the question's. For a
+        yes/no question ("Are kangaroos farmed to any extent?": "They are not farmed"): its yes or no, read from its
+        logits after the same prompt, then the sentence of the sources that best matches the question. For another
+        question ("What was developed for the Air Force": "Baran developed the concept of ... for the US Air
+        Force"): that sentence alone, which the question check must then find answering the question by
+        :data:`rag.verification.DECLINED_MARGIN` more than a draft of the model's own.
+        """
         model = llm if isinstance(llm, verification.YesNoModel) else None
         if not (messages and model and self.settings.verify_answers and verification.threshold(model) is not None):
-            return ""
-        if not YES_NO_QUESTION.match(question) or " or " in question:  # "Is it red or blue?" is no yes/no question
-            return ""
+            return "", 0.0
         quoted = extractive_answer(query, sources)
         if quoted == REFUSAL:
-            return ""
+            return "", 0.0
+        if not YES_NO_QUESTION.match(question):
+            return quoted, verification.DECLINED_MARGIN
+        if " or " in question:  # "Is it red or blue?" is no yes/no question
+            return "", 0.0
         said = "Yes" if model.yes_probability(verification.verdict_messages(messages)) >= 0.5 else "No"
-        return f"{said}. {quoted}"
+        return f"{said}. {quoted}", 0.0
 
 
 def load_models(settings: Settings, *also: Callable[[], object]) -> LLM:

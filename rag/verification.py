@@ -10,9 +10,10 @@ it: P(yes) read from the logits of its first reply token, against a threshold ca
 (:attr:`rag.llm.local.PackagedModel.answers_threshold`). One short forward pass per quote, about a
 second on two cores; the system prompt stays first, so llama.cpp keeps it cached for the next question.
 
-A yes/no question the model declined, or answered in words no source holds, is put to it once more, after the
-answer's own prompt, for a bare yes or no (:func:`verdict_messages`); that answer is then checked like any other
-(``Assistant._yes_or_no``).
+A question the model declined is answered with the sentence of the sources that best matches it, checked with a higher
+threshold (:data:`DECLINED_MARGIN`); a yes/no question it declined, or answered in words no source holds, is put to it
+once more, after the answer's own prompt, for a bare yes or no (:func:`verdict_messages`), said before that sentence
+and checked like any other answer (``Assistant._instead_of_declining``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ ANSWERS_QUESTION = (
     "Does the passage answer this exact question? Reply with yes or no only."
 )
 """The yes/no question put to the model for each quote."""
+DECLINED_MARGIN = 0.1
+"""How much more than its threshold the model's P(yes) must be for a sentence of the sources put forward when the model
+declined a question that is not a yes/no question (``Assistant._instead_of_declining``): the model itself found no
+answer. Measured on the squad2-dev and CMU samples (evals/README.md, "Declined questions")."""
 
 
 @runtime_checkable

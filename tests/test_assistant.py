@@ -11,7 +11,7 @@ from rag.config import Settings
 from rag.embedding import Embedder
 from rag.errors import IndexStateError
 from rag.prompt import SYSTEM_PROMPT
-from rag.verification import answers_question, passage, title, verdict_messages, verification_messages
+from rag.verification import DECLINED_MARGIN, answers_question, passage, title, verdict_messages, verification_messages
 from tests.support import SEED_FACTS, SEED_FILE, assert_cites_seed
 
 
@@ -141,6 +141,31 @@ def test_a_declined_yes_no_question_gets_the_models_yes_or_no_and_the_sentence_t
         assert smol._check(REFUSAL, asked, asked, sources, llm, embed, prompt).refused  # a choice; no prompt to read
     llm.answers_threshold = 1.01  # the check refuses it like any other draft
     assert smol._check(REFUSAL, question, question, sources, llm, embed, messages).refused
+
+
+def test_a_declined_question_gets_the_sentence_that_best_matches_it_when_the_check_is_surer(smol_verifying):
+    """ "What was developed for the Air Force" is declined by a model that looks for those words ("Baran developed
+    ... for the US Air Force"): the sentence of the sources that best matches the question is checked instead, and
+    stands only when the check's P(yes) clears the threshold by DECLINED_MARGIN."""
+    smol, llm = smol_verifying
+    question = "Which city does Fiona Zhou work in?"
+    sources = smol.retrieve(question)
+    embed = Embedder.default().embed_documents
+    messages = smol._messages(question, question, sources, (), llm, embed)
+    assert smol._check(REFUSAL, question, question, sources, llm, embed, messages).refused  # no threshold: not asked
+    llm.answers_threshold = 0.0
+    answer = smol._check(REFUSAL, question, question, sources, llm, embed, messages)
+    assert not answer.refused and "Fiona Zhou" in answer.text and "Shenzhen" in answer.text
+    assert_cites_seed(dataclasses.replace(answer, sources=sources))
+    p_yes = answer.verification
+    assert p_yes is not None and p_yes > DECLINED_MARGIN
+    llm.answers_threshold = p_yes - DECLINED_MARGIN - 0.01
+    assert smol._check(REFUSAL, question, question, sources, llm, embed, messages).text == answer.text
+    llm.answers_threshold = p_yes - DECLINED_MARGIN + 0.01  # a draft of the model's own at P(yes) would pass
+    refused = smol._check(REFUSAL, question, question, sources, llm, embed, messages)
+    assert refused.refused and refused.verification == p_yes
+    unasked = Assistant.open(settings=smol.settings, verify_answers=False)
+    assert unasked._check(REFUSAL, question, question, sources, llm, embed, messages).refused
 
 
 def test_the_check_stops_at_the_first_quote_that_passes(smol, monkeypatch):
