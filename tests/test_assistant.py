@@ -161,9 +161,11 @@ def test_a_declined_question_gets_the_sentence_that_best_matches_it_when_the_che
     assert p_yes is not None and p_yes > DECLINED_MARGIN
     llm.answers_threshold = p_yes - DECLINED_MARGIN - 0.01
     assert smol._check(REFUSAL, question, question, sources, llm, embed, messages).text == answer.text
-    llm.answers_threshold = p_yes - DECLINED_MARGIN + 0.01  # a draft of the model's own at P(yes) would pass
+    llm.answers_threshold = p_yes - DECLINED_MARGIN + 0.01
     refused = smol._check(REFUSAL, question, question, sources, llm, embed, messages)
     assert refused.refused and refused.verification == p_yes
+    own = smol._check(answer.text, question, question, sources, llm, embed, messages)  # the same words as its draft
+    assert not own.refused and own.verification == p_yes
     unasked = Assistant.open(settings=smol.settings, verify_answers=False)
     assert unasked._check(REFUSAL, question, question, sources, llm, embed, messages).refused
 
