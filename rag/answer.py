@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from rag.ingest.chunking import Chunk
 
 REFUSAL = "I can't find that in the documents."
+# The LLM's own ways of saying the sources lack the answer.
+_DECLINES = re.compile(
+    r"can(?:'|no|’)t find|cannot find|(?:is )?not (?:mentioned|provided|stated|found|in the (?:documents|sources))"
+    r"|(?:do|does)(?:n't|n’t| not) (?:contain|mention|say|provide)",
+    re.IGNORECASE,
+)
+
+
+def declines(draft: str) -> bool:
+    """Whether the LLM's ``draft`` says the sources lack the answer (or says nothing).
+
+    >>> declines(REFUSAL), declines("The sources do not mention it."), declines("It opened in 1932 [1].")
+    (True, True, False)
+    """
+    return not draft.strip() or bool(_DECLINES.search(draft))
 
 
 def display_path(path: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from rag import verification
-from rag.answer import REFUSAL, Answer, Source, Timings, Usage
+from rag.answer import REFUSAL, Answer, Source, Timings, Usage, declines
 from rag.citations import MARKER, YES_NO_QUESTION, Embed, cite, content_words
 from rag.config import Settings
 from rag.documents import DocumentInfo, list_documents
@@ -33,12 +33,6 @@ log = logging.getLogger(__name__)
 
 # A draft that answers a yes/no question ("Yes [1].").
 _YES_OR_NO = re.compile(r"\s*(yes|no)\b", re.IGNORECASE)
-# The LLM's own ways of saying the sources lack the answer.
-_REFUSAL_PATTERN = re.compile(
-    r"can(?:'|no|’)t find|cannot find|(?:is )?not (?:mentioned|provided|stated|found|in the (?:documents|sources))"
-    r"|(?:do|does)(?:n't|n’t| not) (?:contain|mention|say|provide)",
-    re.IGNORECASE,
-)
 
 
 class Assistant:
@@ -212,7 +206,7 @@ class Assistant:
         that can be asked, whether a cited quote answers the question (:mod:`rag.verification`); else a refusal.
         ``messages``: the prompt the draft answers."""
         refusal = Answer(question, REFUSAL, [], [], True, Timings())
-        declined = not draft or bool(_REFUSAL_PATTERN.search(draft))
+        declined = declines(draft)
         surer = 0.0  # how much surer than usual the question check must be
         if declined:
             draft, surer = self._instead_of_declining(question, query, sources, llm, messages)

@@ -174,7 +174,7 @@ def _stream_to_stdout(
 
 
 def _print_answer(answer: Answer, streamed: str) -> None:
-    from rag.answer import display_path
+    from rag.answer import declines, display_path
 
     if answer.refused:
         if answer.sources:
@@ -183,8 +183,10 @@ def _print_answer(answer: Answer, streamed: str) -> None:
                 chunk = source.chunk
                 print(f"  {display_path(chunk.path)} chars {chunk.start}-{chunk.end} (score {source.score:.2f})")
         return
-    if answer.text != streamed:  # the citation check changed the markers: show the checked text
-        print(f"Checked answer: {answer.text}")
+    if answer.text != streamed:
+        # The model declined and a sentence of the sources passed the checks instead (the streamed text was a
+        # refusal), or the citation check changed the markers: show the text that was checked.
+        print(f"{'From the sources instead' if declines(streamed) else 'Checked answer'}: {answer.text}")
     for sentence in answer.unsupported:
         print(f"(not in the sources, left out: {sentence!r})")
     for citation in answer.citations:

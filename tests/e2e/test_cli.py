@@ -97,3 +97,16 @@ def test_documents_lists_and_removes_what_the_library_lists(tmp_path, monkeypatc
     assert [d.name for d in Assistant.open(index_dir=index_dir).documents()] == ["[red]heron.txt"]
     again = rag("documents", "--delete", str(folder / "bread.txt"), index_dir=index_dir)
     assert again.returncode == 1 and again.stderr.startswith("rag: error: no document ")
+
+
+def test_ask_says_when_a_sentence_of_the_sources_stands_in_for_the_models_refusal(capsys):
+    """The model's streamed "I can't find that" is followed by the checked sentence that replaced it, labelled as such;
+    a draft whose markers the citation check changed is labelled as checked."""
+    from rag.answer import REFUSAL, Answer, Timings
+    from rag.cli.commands import _print_answer
+
+    answer = Answer("Which city?", "Fiona Zhou works in Shenzhen [1].", [], [], False, Timings())
+    _print_answer(answer, REFUSAL)
+    assert capsys.readouterr().out == "From the sources instead: Fiona Zhou works in Shenzhen [1].\n"
+    _print_answer(answer, "Fiona Zhou works in Shenzhen. [1]")
+    assert capsys.readouterr().out == "Checked answer: Fiona Zhou works in Shenzhen [1].\n"
