@@ -100,7 +100,8 @@ def open_client(index_dir: Path, chroma_url: str | None = None) -> Any:
             ) from exc
         return client
     index_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(index_dir), settings=settings)
+    # Absolute: Chroma keeps one client per path string, and "index" names another folder after a chdir.
+    return chromadb.PersistentClient(path=str(Path(index_dir).absolute()), settings=settings)
 
 
 class Store:

@@ -188,7 +188,8 @@ def prepare_squad(
     docs_dir: str | os.PathLike[str],
     out: str | os.PathLike[str],
     sample: int | None = DEFAULT_SAMPLE,
+    seed: int = SAMPLE_SEED,
 ) -> IndexResult:
     """Write the paragraphs to ``docs_dir`` and a sample of the questions to ``out``; index the paragraphs."""
-    write_cases(sample_cases(load_squad(path, docs_dir), sample), out)
+    write_cases(sample_cases(load_squad(path, docs_dir), sample, seed), out)
     return assistant.add([docs_dir])

@@ -253,3 +253,17 @@ def test_rag_eval_on_a_squad_file_indexes_its_paragraphs_and_scores_the_sample(t
     report = json.loads(next((tmp_path / "reports").glob("tiny-*.json")).read_text())
     assert report["config"]["collection"] == "tiny" and report["config"]["questions"] == 2
     assert 0.0 <= report["metrics"]["hit@1"] <= 1.0
+
+
+def test_rag_eval_seed_draws_another_fixed_sample(tmp_path, monkeypatch):
+    """``--seed`` asks other questions of the same set (figures on questions the defaults were not tuned on)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.json").write_text(json.dumps(SQUAD), encoding="utf-8")
+    cases = load_squad(tmp_path / "tiny.json", tmp_path / "docs")
+    default = [c.id for c in sample_cases(cases, 2)]
+    seed = next(s for s in range(100) if [c.id for c in sample_cases(cases, 2, s)] != default)
+    args = ["tiny.json", "--index-dir", "index", "--retrieval-only", "--sample", "2", "--out-dir", "reports"]
+    for extra, expected in [(["--seed", str(seed)], sample_cases(cases, 2, seed)), ([], sample_cases(cases, 2))]:
+        status, _, stderr = _eval([*args, *extra])
+        assert status == 0, stderr
+        assert [c.id for c in load_cases(tmp_path / "evals/tiny.jsonl")] == [c.id for c in expected]
