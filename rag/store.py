@@ -101,7 +101,7 @@ def open_client(index_dir: Path, chroma_url: str | None = None) -> Any:
         return client
     index_dir.mkdir(parents=True, exist_ok=True)
     # Absolute: Chroma keeps one client per path string, and "index" names another folder after a chdir.
-    return chromadb.PersistentClient(path=str(Path(index_dir).absolute()), settings=settings)
+    return chromadb.PersistentClient(path=str(index_dir.absolute()), settings=settings)
 
 
 class Store:
