@@ -23,7 +23,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 if TYPE_CHECKING:
     from rag.answer import Answer, Citation, Source, Timings
     from rag.assistant import Assistant
-    from rag.config import RetrievalMode, Settings
+    from rag.calibration import Calibration
+    from rag.config import RetrievalMode, Settings, Strictness
     from rag.documents import DocumentInfo
     from rag.errors import RagError
     from rag.ingest.indexing import IndexResult
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Answer",
     "Assistant",
+    "Calibration",
     "Citation",
     "DocumentInfo",
     "IndexResult",
@@ -38,6 +40,7 @@ __all__ = [
     "RetrievalMode",
     "Settings",
     "Source",
+    "Strictness",
     "Timings",
 ]
 
@@ -48,6 +51,8 @@ _HOMES = {
     "Timings": "rag.answer",
     "Assistant": "rag.assistant",
     "Settings": "rag.config",
+    "Strictness": "rag.config",
+    "Calibration": "rag.calibration",
     "DocumentInfo": "rag.documents",
     "RagError": "rag.errors",
     "IndexResult": "rag.ingest.indexing",

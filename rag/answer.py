@@ -110,6 +110,11 @@ class Answer:
     verification: float | None = None
     """How sure the LLM is that a cited quote answers the question (P(yes), :mod:`rag.verification`);
     None when it was not asked."""
+    checked: bool = False
+    """Whether the question check ran on this answer. False for an answer no check could run on (the
+    ``extractive`` backend, ``verify_answers`` off), which readers are shown as "not checked"."""
+    threshold: float | None = None
+    """The P(yes) the answer had to reach (the strictness's threshold, plus a margin for a declined question)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
@@ -138,4 +143,6 @@ class Answer:
             unsupported=list(data.get("unsupported", [])),
             usage=Usage(**data.get("usage", {})),
             verification=data.get("verification"),
+            checked=bool(data.get("checked", False)),
+            threshold=data.get("threshold"),
         )

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from rag import verification
+from rag import calibration, verification
 from rag.answer import REFUSAL, Answer, Source, Timings, Usage, declines
 from rag.citations import MARKER, YES_NO_QUESTION, Embed, cite, content_words
 from rag.config import Settings
@@ -49,6 +49,10 @@ class Assistant:
         self.store = store
         self.retriever = Retriever(store, settings.index_dir / "keyword" / store.name, settings.retrieval)
         self._llm: LLM | None = None
+        self._check_setting: calibration.CheckSetting | None = None
+        self.calibrating = False
+        """Set by ``rag calibrate``: every answer the citation check lets through is shown (threshold 0) with the
+        highest P(yes) of its quotes, so that one run tells what each threshold would show."""
 
     @classmethod
     def open(
@@ -72,7 +76,26 @@ class Assistant:
         """The LLM backend, loaded on first use and shared by the process."""
         if self._llm is None:
             self._llm = load_models(self.settings, self.retriever.refresh)
+            setting = self.check_setting()
+            if setting and setting.calibration is None and not setting.overridden and not self.calibrating:
+                _warn_uncalibrated(self.settings.llm, setting.threshold)
         return self._llm
+
+    def check_setting(self) -> calibration.CheckSetting | None:
+        """The question check's threshold for this assistant's model and strictness, and its calibration; None when
+        answers are not checked (``verify_answers`` off, or the ``extractive`` backend, which has no model)."""
+        if not self.settings.verify_answers or calibration.model_key(self.settings) is None:
+            return None
+        if self._check_setting is None:
+            self._check_setting = calibration.check_setting(self.settings)
+        return self._check_setting
+
+    def _threshold(self, llm: LLM) -> float | None:
+        """The P(yes) an answer must reach, or None when ``llm`` cannot be asked."""
+        setting = self.check_setting() if isinstance(llm, verification.YesNoModel) else None
+        if setting is None:
+            return None
+        return 0.0 if self.calibrating else setting.threshold
 
     def add(self, paths: Iterable[str | os.PathLike[str]], progress: bool = False) -> IndexResult:
         """Index files and folders; unchanged files are skipped, unreadable ones reported."""
@@ -231,17 +254,18 @@ class Assistant:
             # Nothing the model said is in the sources (it answered from memory, or invented), or it said nothing.
             return dataclasses.replace(refusal, unsupported=checked.unsupported)
         answer = Answer(question, checked.text, checked.citations, [], False, Timings(), checked.unsupported)
-        accept = verification.threshold(llm) if self.settings.verify_answers else None
+        accept = self._threshold(llm)
         if accept is None:
             return answer
         accept += surer
         chunks = {s.n: s.chunk for s in sources}
         passages = [verification.passage(c.quote, query, verification.title(chunks[c.n])) for c in checked.citations]
-        p_yes = verification.answers_question(cast(verification.YesNoModel, llm), query, passages, accept)
+        enough = 1.0 if self.calibrating else accept  # calibrating: the best quote's P(yes), not the first to pass
+        p_yes = verification.answers_question(cast(verification.YesNoModel, llm), query, passages, enough)
         if p_yes < accept:
             log.info("refused: no cited quote answers %r (p=%.2f): %r", query, p_yes, checked.text[:200])
-            return dataclasses.replace(refusal, unsupported=[c.sentence for c in checked.citations], verification=p_yes)
-        return dataclasses.replace(answer, verification=p_yes)
+            answer = dataclasses.replace(refusal, unsupported=[c.sentence for c in checked.citations])
+        return dataclasses.replace(answer, verification=p_yes, checked=True, threshold=accept)
 
     def _instead_of_declining(
         self, question: str, query: str, sources: Sequence[Source], llm: LLM, messages: Sequence[Message]
@@ -257,7 +281,7 @@ class Assistant:
         :data:`rag.verification.DECLINED_MARGIN` more than a draft of the model's own.
         """
         model = llm if isinstance(llm, verification.YesNoModel) else None
-        if not (messages and model and self.settings.verify_answers and verification.threshold(model) is not None):
+        if not (messages and model and self._threshold(llm) is not None):
             return "", 0.0
         quoted = extractive_answer(query, sources)
         if quoted == REFUSAL:
@@ -293,6 +317,17 @@ def load_models(settings: Settings, *also: Callable[[], object]) -> LLM:
         for thread in waits:
             thread.join()
     return llm
+
+
+@functools.cache
+def _warn_uncalibrated(spec: str, threshold: float) -> None:
+    """Once per model and threshold in a process."""
+    log.warning(
+        "%s is uncalibrated: its answers are checked at the default threshold %.2f; run: rag calibrate --llm %s",
+        spec,
+        threshold,
+        spec,
+    )
 
 
 @functools.cache

@@ -17,12 +17,35 @@ from pathlib import Path
 from typing import Any
 
 
+def _default_config_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "rag"
+
+
 class RetrievalMode(StrEnum):
     """How sources are found; each mode's rankings are listed in :data:`rag.retrieval.RANKERS`."""
 
     VECTOR = "vector"
     KEYWORD = "keyword"
     HYBRID = "hybrid"
+
+
+class Strictness(StrEnum):
+    """How sure the question check must be before an answer is shown (:mod:`rag.calibration` says what each
+    level costs for a calibrated model). Ordered: each level refuses at least what the one before it refuses."""
+
+    LENIENT = "lenient"
+    BALANCED = "balanced"
+    STRICT = "strict"
+
+    @property
+    def rank(self) -> int:
+        """0 for lenient, 1 for balanced, 2 for strict.
+
+        >>> Strictness.STRICT.rank > Strictness("balanced").rank
+        True
+        """
+        return list(Strictness).index(self)
 
 
 def _default_cache_dir() -> Path:
@@ -73,8 +96,16 @@ class Settings:
     threads: int = 0
     """LLM threads; 0 means the number of physical cores."""
     verify_answers: bool = True
-    """Ask the LLM whether a cited quote answers the question, and refuse when none does (local models with a
-    calibrated threshold; see :mod:`rag.verification`)."""
+    """Ask the LLM whether a cited quote answers the question, and refuse when none does (see
+    :mod:`rag.verification`); off, answers are marked as not checked."""
+    strictness: Strictness = Strictness.BALANCED
+    """How sure the question check must be: ``lenient``, ``balanced`` or ``strict``; the threshold comes from the
+    model's calibration (``rag calibrate``), or a documented default for an uncalibrated model."""
+    check_threshold: float | None = None
+    """A P(yes) threshold for the question check that overrides the strictness and the calibration (for experiments;
+    empty: unset)."""
+    calibration_file: Path = dataclasses.field(default_factory=lambda: _default_config_dir() / "calibrations.json")
+    """Where ``rag calibrate`` stores each model's calibration (the packaged default model's ships with rag)."""
     prompt_lookup: int = 0
     """Tokens a local model drafts from the prompt per step (prompt-lookup decoding; 0: plain decoding)."""
     cache_dir: Path = dataclasses.field(default_factory=_default_cache_dir)
@@ -123,8 +154,12 @@ def _coerce(cls: type[Settings], name: str, value: Any) -> Any:
             return int(value)
         if kind == "float":
             return float(value)
+        if kind == "float | None":
+            return None if value is None or str(value).strip() == "" else float(value)
         if kind == "RetrievalMode":
             return RetrievalMode(value)
+        if kind == "Strictness":
+            return Strictness(str(value).strip().lower())
         if kind == "bool":
             return _boolean(value)
     except ValueError as exc:

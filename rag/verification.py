@@ -6,9 +6,11 @@ January 20" but one, and a SQuAD question that swaps an entity or a condition ("
 sole authority...?") is answered fluently from a passage about the original. So after the citation
 check, each distinct quote is put to the LLM beside the question, alone (not after its own answer,
 where it agrees with itself), and the answer stands only when the model finds one quote that answers
-it: P(yes) read from the logits of its first reply token, against a threshold calibrated per model
-(:attr:`rag.llm.local.PackagedModel.answers_threshold`). One short forward pass per quote, about a
-second on two cores; the system prompt stays first, so llama.cpp keeps it cached for the next question.
+it: P(yes) of its first reply token, against a threshold calibrated per model and chosen by the operator's strictness
+(:mod:`rag.calibration`). A local model's P(yes) is read from its logits, a server's from the first token's
+``top_logprobs``; a server that returns no probabilities is read for the word yes or no ("coarse"). One short forward
+pass per quote, about a second on two cores; the system prompt stays first, so llama.cpp keeps it cached for the next
+question. A backend with no model to ask (``extractive``) gives answers marked as not checked.
 
 A question the model declined is answered with the sentence of the sources that best matches it, checked with a higher
 threshold (:data:`DECLINED_MARGIN`); a yes/no question it declined, or answered in words no source holds, is put to it
@@ -42,16 +44,12 @@ answer. Measured on the squad2-dev and CMU samples (evals/README.md, "Declined q
 
 @runtime_checkable
 class YesNoModel(Protocol):
-    """A backend that can score a yes/no question (local models)."""
+    """A backend that can score a yes/no question: every model backend (local, OpenAI-compatible, Ollama)."""
 
-    answers_threshold: float | None
+    check: str
+    """``logprobs`` (P(yes) from the model's probabilities) or ``coarse`` (1.0 or 0.0, from the word it says)."""
 
     def yes_probability(self, messages: Sequence[Message]) -> float: ...
-
-
-def threshold(llm: object) -> float | None:
-    """The calibrated threshold of ``llm``, or None when it cannot be asked (remote, extractive, uncalibrated)."""
-    return llm.answers_threshold if isinstance(llm, YesNoModel) else None
 
 
 def title(chunk: Chunk) -> str:

@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -23,6 +24,8 @@ from tests.support import CHROMIUM, CHROMIUM_ARGS, SEEDS, Listener
 # quotes ("Shenzell"), and its answers fail the check. The default model's tests and gates run the default
 # (compressed) context; they set it themselves (tests/e2e/test_eval_gate.py, tests/test_assistant.py).
 os.environ.setdefault("RAG_CONTEXT_TOKENS", "0")
+# Tests never read or write the user's calibrations (~/.config/rag); the ones shipped with rag still apply.
+os.environ.setdefault("RAG_CALIBRATION_FILE", str(Path(tempfile.mkdtemp(prefix="rag-test-")) / "calibrations.json"))
 
 
 @pytest.fixture(scope="session")

@@ -2,14 +2,17 @@
 
 import dataclasses
 import json
+from typing import Any
 
 import pytest
 
 from rag import Answer, Assistant
 from rag.answer import REFUSAL, Source
-from rag.config import Settings
+from rag.calibration import DEFAULT_THRESHOLDS
+from rag.config import Settings, Strictness
 from rag.embedding import Embedder
 from rag.errors import IndexStateError
+from rag.llm.local import SMOLLM2, model_path
 from rag.prompt import SYSTEM_PROMPT
 from rag.verification import DECLINED_MARGIN, answers_question, passage, title, verdict_messages, verification_messages
 from tests.support import SEED_FACTS, SEED_FILE, assert_cites_seed
@@ -94,80 +97,97 @@ def test_default_model_refuses_the_near_miss_and_answers_the_follow_up(seed_inde
     assert not follow_up.refused and "140" in follow_up.text, follow_up
 
 
-@pytest.fixture
-def smol_verifying(smol):
-    """The small model with a verification threshold set for the test (it has none of its own), restored after."""
-    llm = smol.llm
-    yield smol, llm
-    llm.answers_threshold = None
+def at(smol: Assistant, threshold: float, **overrides: Any) -> Assistant:
+    """The small model's assistant, checking answers at ``threshold`` (the model is shared: loaded once)."""
+    return Assistant.open(settings=smol.settings, check_threshold=threshold, **overrides)
 
 
-def test_the_llm_is_asked_whether_a_quote_answers_and_refusals_follow_its_threshold(smol_verifying):
-    smol, llm = smol_verifying
+def test_the_llm_is_asked_whether_a_quote_answers_and_refusals_follow_the_threshold(smol):
     question = "Which city does Fiona Zhou work in?"
-    assert smol.ask(question).verification is None  # no calibrated threshold: not asked
-    llm.answers_threshold = 0.0
-    answered = smol.ask(question)
+    unasked = Assistant.open(settings=smol.settings, verify_answers=False).ask(question)
+    assert not unasked.refused and unasked.verification is None and not unasked.checked  # shown as not checked
+    answered = at(smol, 0.0).ask(question)
     assert not answered.refused and 0.0 <= answered.verification <= 1.0
+    assert answered.checked and answered.threshold == 0.0
     (cited,) = {c.n: c for c in answered.citations}.values()
     shown = passage(cited.quote, question, title(answered.sources[cited.n - 1].chunk))
-    assert llm.yes_probability(verification_messages(question, shown)) == answered.verification
-    llm.answers_threshold = 1.01  # no P(yes) reaches it
-    refused = smol.ask(question)
+    assert smol.llm.yes_probability(verification_messages(question, shown)) == answered.verification
+    refused = at(smol, 1.01).ask(question)  # no P(yes) reaches it
     assert refused.refused and refused.text == REFUSAL and refused.verification == answered.verification
-    assert refused.unsupported == [c.sentence for c in answered.citations]
-    unasked = Assistant.open(settings=smol.settings, verify_answers=False).ask(question)
-    assert not unasked.refused and unasked.verification is None
+    assert refused.checked and refused.unsupported == [c.sentence for c in answered.citations]
 
 
-def test_a_declined_yes_no_question_gets_the_models_yes_or_no_and_the_sentence_that_shows_it(smol_verifying):
+def test_a_declined_yes_no_question_gets_the_models_yes_or_no_and_the_sentence_that_shows_it(smol):
     """ "Are kangaroos farmed?" is declined by a model that looks for those words ("They are not farmed"); its yes or
     no is read after the same prompt, the best-matching sentence is quoted after it, and the question check decides
     as for any draft. So too for a yes or no said in words no source holds."""
-    smol, llm = smol_verifying
+    llm = smol.llm
     question = "Does Fiona Zhou work in Shenzhen?"
     sources = smol.retrieve(question)
     embed = Embedder.default().embed_documents
     messages = smol._messages(question, question, sources, (), llm, embed)
-    llm.answers_threshold = 0.0
-    answer = smol._check(REFUSAL, question, question, sources, llm, embed, messages)
+    checking = at(smol, 0.0)
+    answer = checking._check(REFUSAL, question, question, sources, llm, embed, messages)
     said = "Yes" if llm.yes_probability(verdict_messages(messages)) >= 0.5 else "No"
     assert answer.text.startswith(f"{said}. ") and "Fiona Zhou" in answer.text and not answer.refused
     assert_cites_seed(dataclasses.replace(answer, sources=sources))
     assert answer.verification is not None
     unsupported = "Yes, Fiona Zhou has cooked in Shenzhen since 1999 [1]."
-    assert smol._check(unsupported, question, question, sources, llm, embed, messages).text == answer.text
+    assert checking._check(unsupported, question, question, sources, llm, embed, messages).text == answer.text
     for asked, prompt in [("Does Fiona Zhou work in Shenzhen or Beijing?", messages), (question, ())]:
-        assert smol._check(REFUSAL, asked, asked, sources, llm, embed, prompt).refused  # a choice; no prompt to read
-    llm.answers_threshold = 1.01  # the check refuses it like any other draft
-    assert smol._check(REFUSAL, question, question, sources, llm, embed, messages).refused
+        assert checking._check(REFUSAL, asked, asked, sources, llm, embed, prompt).refused  # a choice; no prompt
+    # the check refuses it like any other draft
+    assert at(smol, 1.01)._check(REFUSAL, question, question, sources, llm, embed, messages).refused
 
 
-def test_a_declined_question_gets_the_sentence_that_best_matches_it_when_the_check_is_surer(smol_verifying):
+def test_a_declined_question_gets_the_sentence_that_best_matches_it_when_the_check_is_surer(smol):
     """ "What was developed for the Air Force" is declined by a model that looks for those words ("Baran developed
     ... for the US Air Force"): the sentence of the sources that best matches the question is checked instead, and
     stands only when the check's P(yes) clears the threshold by DECLINED_MARGIN."""
-    smol, llm = smol_verifying
+    llm = smol.llm
     question = "Which city does Fiona Zhou work in?"
     sources = smol.retrieve(question)
     embed = Embedder.default().embed_documents
     messages = smol._messages(question, question, sources, (), llm, embed)
-    assert smol._check(REFUSAL, question, question, sources, llm, embed, messages).refused  # no threshold: not asked
-    llm.answers_threshold = 0.0
-    answer = smol._check(REFUSAL, question, question, sources, llm, embed, messages)
+    answer = at(smol, 0.0)._check(REFUSAL, question, question, sources, llm, embed, messages)
     assert not answer.refused and "Fiona Zhou" in answer.text and "Shenzhen" in answer.text
     assert_cites_seed(dataclasses.replace(answer, sources=sources))
     p_yes = answer.verification
-    assert p_yes is not None and p_yes > DECLINED_MARGIN
-    llm.answers_threshold = p_yes - DECLINED_MARGIN - 0.01
-    assert smol._check(REFUSAL, question, question, sources, llm, embed, messages).text == answer.text
-    llm.answers_threshold = p_yes - DECLINED_MARGIN + 0.01
-    refused = smol._check(REFUSAL, question, question, sources, llm, embed, messages)
+    assert p_yes is not None and p_yes > DECLINED_MARGIN and answer.threshold == DECLINED_MARGIN
+    below = at(smol, p_yes - DECLINED_MARGIN - 0.01)
+    assert below._check(REFUSAL, question, question, sources, llm, embed, messages).text == answer.text
+    above = at(smol, p_yes - DECLINED_MARGIN + 0.01)
+    refused = above._check(REFUSAL, question, question, sources, llm, embed, messages)
     assert refused.refused and refused.verification == p_yes
-    own = smol._check(answer.text, question, question, sources, llm, embed, messages)  # the same words as its draft
+    own = above._check(answer.text, question, question, sources, llm, embed, messages)  # the same words as its draft
     assert not own.refused and own.verification == p_yes
     unasked = Assistant.open(settings=smol.settings, verify_answers=False)
     assert unasked._check(REFUSAL, question, question, sources, llm, embed, messages).refused
+
+
+def test_calibrating_shows_every_answer_with_its_best_quotes_probability(smol):
+    """``rag calibrate`` must learn what any threshold would show: threshold 0, and the highest P(yes) of all quotes
+    (not the first to pass)."""
+    question = "Which city does Fiona Zhou work in?"
+    calibrating = at(smol, 0.9)
+    calibrating.calibrating = True
+    answer = calibrating.ask(question)
+    assert not answer.refused and answer.checked and answer.threshold == 0.0
+    chunks = {s.n: s.chunk for s in answer.sources}
+    passages = [passage(c.quote, question, title(chunks[c.n])) for c in answer.citations]
+    assert answer.verification == answers_question(smol.llm, question, passages)
+
+
+def test_an_uncalibrated_model_warns_once_and_uses_the_default_threshold(seed_index, tmp_path, caplog):
+    gguf = model_path(SMOLLM2.name, tmp_path)
+    assistant = Assistant.open(
+        index_dir=seed_index, llm=f"local:{gguf}", top_k=2, calibration_file=tmp_path / "none.json", strictness="strict"
+    )
+    with caplog.at_level("WARNING"):
+        assistant.llm  # noqa: B018 (loading is what warns)
+    assert f"local:{gguf} is uncalibrated" in caplog.text and "rag calibrate --llm" in caplog.text
+    assert assistant.check_setting().threshold == DEFAULT_THRESHOLDS[Strictness.STRICT]
+    assert Assistant.open(settings=assistant.settings, llm="extractive").check_setting() is None
 
 
 def test_the_check_stops_at_the_first_quote_that_passes(smol, monkeypatch):

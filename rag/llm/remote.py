@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Sequence
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -24,9 +25,71 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OPENAI_EXAMPLE = "openai:deepseek-chat@https://api.deepseek.com"
+TOP_LOGPROBS = 20
+"""Alternatives asked for the first reply token of the question check; "yes" and "no" are among them."""
+LOGPROBS = "logprobs"
+COARSE = "coarse"
+_COARSE_SERVERS: set[tuple[str, str]] = set()
+"""The (endpoint, model) pairs found to return no logprobs in this process: each assistant makes its backend anew,
+and must not ask them for logprobs again."""
 
 
-class OpenAILLM:
+class _YesNoCheck:
+    """How a server's question check reads P(yes) (:attr:`check`), remembered per endpoint and model."""
+
+    url: str
+    model: str
+    name: str
+
+    @property
+    def check(self) -> str:
+        """``logprobs`` (P(yes) from the first token's ``top_logprobs``), or ``coarse`` once the server returned none
+        (then the word yes or no it says: 1.0 or 0.0)."""
+        return COARSE if (self.url, self.model) in _COARSE_SERVERS else LOGPROBS
+
+    def _coarse(self) -> None:
+        log.warning("%s returned no logprobs: its question check reads the word yes or no (coarse)", self.name)
+        _COARSE_SERVERS.add((self.url, self.model))
+
+
+def yes_share(alternatives: Iterable[Mapping[str, Any]]) -> float | None:
+    """P(yes) renormalised over the yes and no tokens among a first token's alternatives (``{"token", "logprob"}``,
+    as OpenAI's ``top_logprobs`` and Ollama's give them); a word missing from them counts as likely as the least
+    likely alternative; None when neither is there.
+
+    >>> top = [{"token": "Yes", "logprob": math.log(0.6)}, {"token": " no", "logprob": math.log(0.2)}]
+    >>> round(yes_share([*top, {"token": "Maybe", "logprob": math.log(0.1)}]), 2)
+    0.75
+    >>> yes_share([{"token": "Maybe", "logprob": -0.1}]) is None
+    True
+    """
+    pairs = [(str(a.get("token", "")), float(a.get("logprob", -math.inf))) for a in alternatives]
+    words: dict[str, list[float]] = {"yes": [], "no": []}
+    for token, logprob in pairs:
+        words.get(token.strip().lower(), []).append(logprob)
+    if not words["yes"] and not words["no"]:
+        return None
+    floor = min(logprob for _, logprob in pairs)
+    yes, no = (_log_sum_exp(found) if found else floor for found in words.values())
+    return 1.0 / (1.0 + math.exp(min(no - yes, 700.0)))
+
+
+def _log_sum_exp(values: list[float]) -> float:
+    top = max(values)
+    return top if top == -math.inf else top + math.log(sum(math.exp(v - top) for v in values))
+
+
+def said_yes(text: str) -> float:
+    """The coarse check: 1.0 when a reply starts with the word yes, else 0.0.
+
+    >>> said_yes(" Yes, it does."), said_yes("No."), said_yes("")
+    (1.0, 0.0, 0.0)
+    """
+    words = text.strip().split(maxsplit=1)
+    return 1.0 if words and words[0].strip(".,!:;").lower() == "yes" else 0.0
+
+
+class OpenAILLM(_YesNoCheck):
     """A model behind an OpenAI-compatible ``/chat/completions`` endpoint (vLLM, llama.cpp, LM Studio, DeepSeek).
 
     ``base_url`` is the server (``http://host:8000``: ``/v1/chat/completions`` is asked) or its API root
@@ -90,12 +153,35 @@ class OpenAILLM:
             if piece:
                 yield piece
 
+    def yes_probability(self, messages: Sequence[Message]) -> float:
+        """P(yes) for the reply to ``messages`` (a yes/no question): a one-token completion whose ``top_logprobs``
+        give the yes and no tokens' probabilities (vLLM, llama.cpp's server, OpenAI, DeepSeek). A server that returns
+        no probabilities is asked for the word instead, from then on (:attr:`check` becomes ``coarse``). The system
+        prompt comes first, as in every answer, so a server's prompt cache keeps it."""
+        body: dict[str, Any] = {"model": self.model, "messages": list(messages), "temperature": 0.0, "stream": False}
+        if self.check == LOGPROBS:
+            try:
+                reply = _post_json(self.name, self.url, {**body, "max_tokens": 1, **_ASK_LOGPROBS}, self._headers, self)
+            except _NoLogprobs:
+                reply = {}
+            choice = (reply.get("choices") or [{}])[0]
+            first = ((choice.get("logprobs") or {}).get("content") or [{}])[0]
+            p_yes = yes_share(first.get("top_logprobs", []))
+            if p_yes is not None:
+                return p_yes
+            self._coarse()
+        reply = _post_json(self.name, self.url, {**body, "max_tokens": 3}, self._headers, self)
+        return said_yes(((reply.get("choices") or [{}])[0].get("message") or {}).get("content") or "")
+
     def count_tokens(self, text: str) -> int:
         """An estimate: the server's tokenizer is not available here."""
         return approx_tokens(text)
 
 
-class OllamaLLM:
+_ASK_LOGPROBS = {"logprobs": True, "top_logprobs": TOP_LOGPROBS}
+
+
+class OllamaLLM(_YesNoCheck):
     """A model served by a local Ollama (``ollama serve``), asked through ``/api/chat``."""
 
     def __init__(
@@ -128,9 +214,46 @@ class OllamaLLM:
             if event.get("done"):
                 return
 
+    def yes_probability(self, messages: Sequence[Message]) -> float:
+        """P(yes) for the reply to ``messages``, from the ``top_logprobs`` of Ollama's first reply token; an Ollama
+        that returns none is read for the word yes or no (:attr:`check` becomes ``coarse``)."""
+        tokens = 1 if self.check == LOGPROBS else 3
+        options = {"temperature": 0.0, "num_predict": tokens, "num_ctx": self.context_window}
+        body = {"model": self.model, "messages": list(messages), "stream": False, "options": options}
+        if self.check == LOGPROBS:
+            body.update(_ASK_LOGPROBS)
+        reply = _post_json(self.name, self.url, body, {}, self)
+        if self.check == LOGPROBS:
+            first = (reply.get("logprobs") or [{}])[0]
+            p_yes = yes_share(first.get("top_logprobs", []))
+            if p_yes is not None:
+                return p_yes
+            self._coarse()  # Ollama before 0.12.11
+            return self.yes_probability(messages)
+        return said_yes((reply.get("message") or {}).get("content") or "")
+
     def count_tokens(self, text: str) -> int:
         """An estimate: Ollama's tokenizer is not available here."""
         return approx_tokens(text)
+
+
+class _NoLogprobs(ModelError):
+    """The server refused a request for logprobs (llama-cpp-python's server without ``--logits_all``)."""
+
+
+def _post_json(name: str, url: str, body: dict[str, Any], headers: dict[str, str], server: Any) -> dict[str, Any]:
+    """POST ``body`` and return the JSON reply; failures become ModelError (:class:`_NoLogprobs` when the server
+    refuses logprobs)."""
+    try:
+        text = "\n".join(_post_lines(name, url, body, headers, server.timeout))
+    except ModelError as exc:
+        if "logprobs" in body and ("logprob" in str(exc).lower() or "logits_all" in str(exc)):
+            raise _NoLogprobs(str(exc)) from exc
+        raise
+    reply = _decode(name, text)
+    if reply.get("error"):
+        raise ModelError(f"{name}: the server reported an error: {_detail(reply)}")
+    return reply
 
 
 def _post_lines(name: str, url: str, body: dict[str, Any], headers: dict[str, str], timeout: float) -> Iterator[str]:

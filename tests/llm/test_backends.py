@@ -7,6 +7,7 @@ The OpenAI-compatible backend talks to a real server: llama-cpp-python's own
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import subprocess
@@ -34,6 +35,7 @@ from rag.llm.extractive import ExtractiveLLM, extractive_answer
 from rag.llm.local import SMOLLM2, LocalLLM, model_path, physical_cores
 from rag.llm.remote import OllamaLLM, OpenAILLM
 from rag.prompt import build_messages, fit_sources, source_label
+from rag.verification import verification_messages
 from tests.support import SEED_FACTS, SEED_FILE, assert_cites_seed
 
 KEY = "test-key-123"
@@ -49,13 +51,23 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def openai_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama-cpp-python's OpenAI-compatible server with SmolLM2 on a free loopback port; yields its base URL."""
+    yield from serve_smollm2(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def no_logprobs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same server started with ``--logits_all false``: it refuses requests for logprobs."""
+    yield from serve_smollm2(tmp_path_factory, "--logits_all", "false")
+
+
+def serve_smollm2(tmp_path_factory: pytest.TempPathFactory, *extra: str) -> Iterator[str]:
     port = free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
     model = model_path(SMOLLM2.name, Path("/nonexistent"))
     # The same context and threads as the in-process model, so that both compute the same answers.
     options = {"--n_ctx": 4096, "--n_threads": physical_cores(), "--seed": 0, "--api_key": KEY}
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1"]
-    command += ["--port", str(port), *(str(item) for pair in options.items() for item in pair)]
+    command += ["--port", str(port), *(str(item) for pair in options.items() for item in pair), *extra]
     with log.open("w") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -76,14 +88,87 @@ def openai_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def openai_assistant(seed_index: Path, url: str, key: str = KEY, **overrides: Any) -> Assistant:
+    """SmolLM2 through the server; its P(yes) is checked but, uncalibrated as served, never refuses (threshold 0)."""
     return Assistant.open(
-        index_dir=seed_index,
-        llm=f"openai:smollm2@{url}",
-        top_k=2,
-        openai_api_key=key,
-        openai_base_url=url,
-        **overrides,
+        **{
+            "index_dir": seed_index,
+            "llm": f"openai:smollm2@{url}",
+            "top_k": 2,
+            "openai_api_key": key,
+            "openai_base_url": url,
+            "check_threshold": 0.0,
+            **overrides,
+        }
     )
+
+
+CHECKS = [
+    verification_messages(FIONA, "Fiona Zhou is an engineer who works in Shenzhen."),
+    verification_messages("How many people are on DeepSeek's team?", "DeepSeek was founded in 2023."),
+    verification_messages("Is the sky blue?", "The sky is blue."),
+]
+
+
+def test_a_server_gives_the_yes_probability_the_model_gives_in_process(openai_server):
+    """The same messages, the same model: P(yes) from the server's top_logprobs equals the one read from the logits."""
+    server = OpenAILLM("smollm2", openai_server, KEY)
+    local = load_llm(Settings(llm="local:smollm2-135m"))
+    pairs = [(server.yes_probability(m), local.yes_probability(m)) for m in CHECKS]  # type: ignore[attr-defined]
+    assert all(abs(remote - own) <= 0.02 for remote, own in pairs), pairs
+    assert len({round(own, 2) for _, own in pairs}) > 1  # the messages give different answers: a real comparison
+    assert server.check == "logprobs"
+
+
+def test_a_server_without_logprobs_is_asked_for_the_word_and_is_called_coarse(seed_index, no_logprobs_server):
+    server = OpenAILLM("smollm2", no_logprobs_server, KEY)
+    assert server.check == "logprobs"
+    assert server.yes_probability(CHECKS[2]) in (0.0, 1.0) and server.check == "coarse"
+    answer = openai_assistant(seed_index, no_logprobs_server, check_threshold=0.5).ask(FIONA)
+    assert answer.checked and answer.verification in (0.0, 1.0) and answer.refused == (answer.verification == 0.0)
+    env = {**os.environ, "RAG_INDEX_DIR": str(seed_index), "RAG_OPENAI_API_KEY": KEY}
+    env |= {"RAG_OPENAI_BASE_URL": no_logprobs_server, "RAG_LLM": "openai:smollm2"}
+    status = subprocess.run([sys.executable, "-m", "rag.cli", "status"], capture_output=True, text=True, env=env)
+    assert "check:      coarse; strictness balanced: threshold 0.50 (uncalibrated" in status.stdout, status.stdout
+
+
+class CheckFailingProxy(BaseHTTPRequestHandler):
+    """Forwards the streamed answer to the real server, then drops the connection of the check's request: a server
+    that fails mid-check (a real server cannot be made to fail at that moment on purpose)."""
+
+    upstream = ""
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if not json.loads(body).get("stream"):
+            self.close_connection = True  # no reply at all
+            return
+        headers = {"Authorization": self.headers["Authorization"], "Content-Type": "application/json"}
+        with httpx.stream("POST", self.upstream + self.path, content=body, headers=headers, timeout=120) as reply:
+            self.send_response(reply.status_code)
+            self.send_header("Content-Type", reply.headers["content-type"])
+            self.end_headers()
+            for part in reply.iter_raw():
+                self.wfile.write(part)
+                self.wfile.flush()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_server_that_fails_mid_check_is_an_error_never_an_unchecked_answer(seed_index, openai_server):
+    CheckFailingProxy.upstream = openai_server
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), CheckFailingProxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{proxy.server_address[1]}"
+    try:
+        assistant = openai_assistant(seed_index, url)
+        items = []
+        with pytest.raises(ModelError, match=f"openai:smollm2@{url}: talking to {url}.* failed"):
+            items.extend(assistant.stream(FIONA))
+        assert items and all(isinstance(item, str) for item in items)  # the draft arrived; no Answer came after it
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
 
 
 def test_openai_server_streams_the_answer(seed_index, openai_server):
@@ -206,12 +291,21 @@ class OllamaPeer(BaseHTTPRequestHandler):
     """
 
     requests: list[dict[str, Any]] = []
+    logprobs = True
+    """Whether the peer answers like Ollama 0.12.11 and later, with the logprobs asked for."""
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         OllamaPeer.requests.append({"path": self.path, **body})
         if body["model"] != "qwen2.5:1.5b":
             self._send(404, "application/json", [{"error": f"model '{body['model']}' not found"}])
+            return
+        if not body["stream"]:  # the question check: "Yes" at P 0.8, "No" at 0.16 (Ollama's documented shape)
+            top = [{"token": "Yes", "logprob": math.log(0.8)}, {"token": "No", "logprob": math.log(0.16)}]
+            reply = {"model": body["model"], "message": {"role": "assistant", "content": "No"}, "done": True}
+            if OllamaPeer.logprobs and body.get("logprobs"):
+                reply["logprobs"] = [{**top[0], "top_logprobs": top[: body["top_logprobs"]]}]
+            self._send(200, "application/json", [reply])
             return
         pieces = ["Fiona Zhou", " works in", " Shenzhen", " [1]."]
         lines = [
@@ -248,10 +342,21 @@ def test_ollama_client_speaks_the_chat_protocol(seed_index, ollama_peer):
     assert pieces == ["Fiona Zhou", " works in", " Shenzhen", " [1]."]
     assert isinstance(answer, Answer) and "Shenzhen" in answer.text
     assert_cites_seed(answer)
-    (request,) = OllamaPeer.requests
+    assert answer.checked and answer.verification == pytest.approx(0.8 / 0.96)  # renormalised over yes and no
+    request, check = OllamaPeer.requests
     assert request["path"] == "/api/chat" and request["stream"] is True
     assert request["options"] == {"temperature": 0.0, "num_predict": 256, "num_ctx": 4096}
     assert request["messages"][0]["role"] == "system" and f"Question: {FIONA}" in request["messages"][-1]["content"]
+    assert check["stream"] is False and check["logprobs"] is True and check["options"]["num_predict"] == 1
+    assert check["messages"][0] == request["messages"][0]  # the system prompt first: the server's cache keeps it
+    OllamaPeer.logprobs = False  # an older Ollama: the word it says ("No") is the check, from then on
+    try:
+        coarse = Assistant.open(settings=assistant.settings)
+        refused = coarse.ask(FIONA)
+        assert refused.refused and refused.checked and refused.verification == 0.0
+        assert coarse.llm.check == "coarse"  # type: ignore[attr-defined]
+    finally:
+        OllamaPeer.logprobs = True
     missing = Assistant.open(index_dir=seed_index, llm="ollama:llama3", top_k=2, ollama_url=ollama_peer)
     with pytest.raises(ModelError, match="has no model 'llama3'.*run: ollama pull llama3"):
         missing.ask(FIONA)
