@@ -4,7 +4,9 @@
 answers the last user message over that collection, with the earlier user and assistant messages as
 the conversation, using the LLM the server was started with (a client's choice is ignored, as are its
 system messages, ``temperature`` and ``max_tokens``). The answer text carries ``[n]`` markers; the
-message adds ``citations`` (see ``docs/answer.schema.json``), ``refused`` and ``unsupported``.
+message adds ``citations`` (see ``docs/answer.schema.json``), ``refused``, ``unsupported`` and ``checked``.
+A request may ask for a ``strictness`` of the question check at or above the server's (never below); each
+model of ``/v1/models`` carries the server's check: strictness, threshold and calibration.
 
 Streaming (``"stream": true``) sends the answer after its citations are checked: the check may drop
 markers or turn the draft into a refusal, so a stream of the draft could not be trusted. A client
@@ -39,11 +41,12 @@ from starlette.routing import BaseRoute, Route
 
 from rag.answer import Answer
 from rag.assistant import Assistant
+from rag.calibration import check_setting
 from rag.config import Settings
 from rag.errors import ModelBusyError, RagError
 from rag.prompt import Turn
 from rag.store import list_collections
-from ui.policy import public_answer, public_message
+from ui.policy import check_strictness, public_answer, public_message
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +162,8 @@ class ChatRequest(BaseModel):
     model: str
     messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
     stream: bool = False
+    strictness: Annotated[str, Field(max_length=20)] | None = None
+    """rag's own field: the question check's strictness, the server's or stricter."""
 
     @classmethod
     def parse(cls, body: bytes) -> ChatRequest:
@@ -225,12 +230,23 @@ class ChatApi:
         return guarded
 
     async def models(self, request: Request) -> Response:
-        """``GET /v1/models``: the collections, as ``rag:COLLECTION`` (``created`` 0: Chroma keeps no date)."""
+        """``GET /v1/models``: the collections, as ``rag:COLLECTION`` (``created`` 0: Chroma keeps no date), each with
+        the LLM and its question check (strictness, threshold, calibration or ``"uncalibrated"``)."""
+        check = await run_in_threadpool(self._check)
         models = [
-            {"id": MODEL_PREFIX + name, "object": "model", "created": 0, "owned_by": "rag"}
+            {"id": MODEL_PREFIX + name, "object": "model", "created": 0, "owned_by": "rag", **check}
             for name in await run_in_threadpool(self._collections)
         ]
         return JSONResponse({"object": "list", "data": models})
+
+    def _check(self) -> dict[str, Any]:
+        """The served LLM and how its answers are checked (``check``: None when they are not)."""
+        try:
+            setting = check_setting(self.settings) if self.settings.verify_answers else None
+        except RagError as exc:
+            raise ApiError(500, public_message(str(exc)), "server_error") from exc
+        no_model = self.settings.llm.strip() == "extractive"
+        return {"llm": self.settings.llm, "check": None if setting is None or no_model else setting.to_dict()}
 
     def _collections(self) -> list[str]:
         try:
@@ -246,14 +262,18 @@ class ChatApi:
             message = f"no model {body.model[:100]!r}: use rag:COLLECTION, as listed by GET /v1/models"
             raise ApiError(404, message, code="model_not_found", param="model")
         question, history = body.conversation()
-        answer = await self._answer(name, question, history)
+        try:
+            strictness = check_strictness(body.strictness, self.settings.strictness)
+        except RagError as exc:
+            raise ApiError(400, str(exc), param="strictness") from exc
+        answer = await self._answer(name, question, history, strictness.value)
         reply = Reply(answer, body.model, f"chatcmpl-{uuid.uuid4().hex}", int(time.time()))
         if body.stream:
             headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
             return StreamingResponse(reply.events(), media_type="text/event-stream", headers=headers)
         return JSONResponse(reply.completion())
 
-    async def _answer(self, collection: str, question: str, history: list[Turn]) -> Answer:
+    async def _answer(self, collection: str, question: str, history: list[Turn], strictness: str) -> Answer:
         """The answer, written while holding the lock; 503 when it stays taken for ``busy_timeout`` seconds."""
         try:
             # asyncio.timeout (unlike wait_for in 3.11) cannot lose a lock acquired as the time runs out.
@@ -263,13 +283,14 @@ class ChatApi:
             raise ApiError(503, "the model is busy with another answer; try again", "server_error", "busy") from None
         try:
             # A client that hangs up does not cancel this: the thread runs to the end, then the lock is free.
-            return await run_in_threadpool(self._ask, collection, question, history)
+            return await run_in_threadpool(self._ask, collection, question, history, strictness)
         finally:
             self._lock.release()
 
-    def _ask(self, collection: str, question: str, history: list[Turn]) -> Answer:
+    def _ask(self, collection: str, question: str, history: list[Turn], strictness: str) -> Answer:
         try:
-            return Assistant.open(settings=self.settings, collection=collection).ask(question, history)
+            assistant = Assistant.open(settings=self.settings, collection=collection, strictness=strictness)
+            return assistant.ask(question, history)
         except ModelBusyError as exc:  # the web chat holds the model
             raise ApiError(503, public_message(str(exc)), "server_error", "busy") from exc
         except RagError as exc:
@@ -328,7 +349,13 @@ class Reply:
     def _checks(self) -> dict[str, Any]:
         """What rag adds to OpenAI's message: the citations (display names, never server paths) and the check."""
         citations = public_answer(self.answer)["citations"]
-        return {"citations": citations, "refused": self.answer.refused, "unsupported": self.answer.unsupported}
+        answer = self.answer
+        return {
+            "citations": citations,
+            "refused": answer.refused,
+            "unsupported": answer.unsupported,
+            "checked": answer.checked,
+        }
 
     def _usage(self) -> dict[str, int]:
         prompt, completion = self.answer.usage.prompt_tokens, self.answer.usage.completion_tokens

@@ -21,7 +21,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from rag.assistant import load_models
-from rag.config import Settings
+from rag.config import Settings, Strictness
 from rag.embedding import Embedder
 from rag.errors import RagError
 from rag.ingest.formats import SUPPORTED_SUFFIXES
@@ -52,6 +52,7 @@ class _Controls:
     files: gr.File
     top_k: gr.Slider
     llm: gr.Dropdown
+    strictness: gr.Dropdown
     sources: gr.HTML
 
 
@@ -83,12 +84,14 @@ def build_app(settings: Settings, policy: WebPolicy | None = None) -> gr.Blocks:
                         new = gr.Button("New conversation", size="sm", elem_id="new-conversation")
                         export = gr.DownloadButton("Export", size="sm", interactive=False, elem_id="export")
                     collection, files = _collection_row(settings)
-                    top_k, llm = _settings_panel(settings, policy)
+                    top_k, llm, strictness = _settings_panel(settings, policy)
                 with gr.Column(scale=2):
                     gr.Markdown("### Sources")
                     sources = gr.HTML(render_sources([]), elem_id="sources")
             documents = _documents_tab(policy)
-        controls = _Controls(turns, saved, chatbot, question, new, export, collection, files, top_k, llm, sources)
+        controls = _Controls(
+            turns, saved, chatbot, question, new, export, collection, files, top_k, llm, strictness, sources
+        )
         _wire_events(app, settings, policy, controls)
         _wire_conversation(app, controls)
         _wire_documents(settings, policy, controls, documents)
@@ -135,8 +138,9 @@ def _collection_row(settings: Settings) -> tuple[gr.Dropdown, gr.File]:
     return collection, files
 
 
-def _settings_panel(settings: Settings, policy: WebPolicy) -> tuple[gr.Slider, gr.Dropdown]:
-    """The folded settings: number of sources, and the LLM among those the operator offers."""
+def _settings_panel(settings: Settings, policy: WebPolicy) -> tuple[gr.Slider, gr.Dropdown, gr.Dropdown]:
+    """The folded settings: number of sources, the LLM among those the operator offers, and the strictness of the
+    question check, the operator's or stricter."""
     with gr.Accordion("Settings", open=False), gr.Row():
         top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Number of sources (top_k)")
         llm = gr.Dropdown(
@@ -146,16 +150,26 @@ def _settings_panel(settings: Settings, policy: WebPolicy) -> tuple[gr.Slider, g
             label="LLM",
             info="The models this server offers (extractive: no model, quotes the sources)",
         )
-    return top_k, llm
+        strictness = gr.Dropdown(
+            choices=[level.value for level in Strictness if level.rank >= settings.strictness.rank],
+            value=settings.strictness.value,
+            allow_custom_value=False,
+            label="Strictness",
+            info="How sure the model must be that a quote answers the question (stricter: fewer wrong answers)",
+            elem_id="strictness",
+        )
+    return top_k, llm, strictness
 
 
 def _wire_events(app: gr.Blocks, settings: Settings, policy: WebPolicy, controls: _Controls) -> None:
     """Connect the controls to the handlers over ``settings``, and register the ``/ask`` API endpoint."""
     c = controls
 
-    def chat(text: str, messages: Messages, done: Turns, name: str, k: float, spec: str) -> Iterator[tuple[Any, ...]]:
+    def chat(
+        text: str, messages: Messages, done: Turns, name: str, k: float, spec: str, strictness: str
+    ) -> Iterator[tuple[Any, ...]]:
         """:func:`ui.handlers.chat` over this server's settings."""
-        yield from handlers.chat(settings, policy, text, messages, done, name, k, spec)
+        yield from handlers.chat(settings, policy, text, messages, done, name, k, spec, strictness)
 
     def upload(
         paths: list[str] | None,
@@ -168,7 +182,7 @@ def _wire_events(app: gr.Blocks, settings: Settings, policy: WebPolicy, controls
 
     c.question.submit(
         chat,
-        [c.question, c.chatbot, c.turns, c.collection, c.top_k, c.llm],
+        [c.question, c.chatbot, c.turns, c.collection, c.top_k, c.llm, c.strictness],
         [c.question, c.chatbot, c.turns, c.sources],
         api_visibility="private",
         concurrency_id="answer",

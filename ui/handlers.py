@@ -25,7 +25,7 @@ from rag.config import Settings
 from rag.errors import DocumentError, RagError
 from rag.ingest.files import load
 from rag.store import list_collections
-from ui.policy import WebPolicy, public_answer, public_message
+from ui.policy import WebPolicy, check_strictness, public_answer, public_message
 from ui.render import as_text, error_html, render_answer, render_documents, render_sources
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ def chat(
     name: str,
     k: float,
     spec: str,
+    strictness: str | None = None,
 ) -> Iterator[tuple[Any, ...]]:
     """Stream one answer into the chat; yield (question box, chat, turns, sources panel)."""
     question = (text or "").strip()
@@ -69,7 +70,7 @@ def chat(
     history = [(turn["question"], turn["answer"].text) for turn in done]
     draft = ""
     try:
-        assistant = _open(settings, name, k, policy.check_llm(spec))
+        assistant = _open(settings, name, k, policy.check_llm(spec), strictness)
         for item in assistant.stream_with_sources(question, history):
             if isinstance(item, list):  # the sources, before the first token
                 yield "", messages, done, render_sources(done, (question, item))
@@ -155,22 +156,25 @@ def remove(settings: Settings, policy: WebPolicy, name: str, document: str | Non
     return (*documents(settings, name), notice)
 
 
-def ask_api(settings: Settings) -> Callable[[str, str | None, int | None], str]:
+def ask_api(settings: Settings) -> Callable[[str, str | None, int | None, str | None], str]:
     """The function behind the ``/ask`` API endpoint, answering over ``settings``.
 
     Gradio publishes its parameters and docstring as the endpoint's signature, so it takes only the API's arguments.
     """
 
-    def ask(question: str, collection: str | None = None, top_k: int | None = None) -> str:
-        """Answer ``question`` over ``collection`` (default: the server's) with ``top_k`` sources.
+    def ask(
+        question: str, collection: str | None = None, top_k: int | None = None, strictness: str | None = None
+    ) -> str:
+        """Answer ``question`` over ``collection`` (default: the server's) with ``top_k`` sources, checked at
+        ``strictness`` (lenient, balanced or strict; default and lowest: the server's).
 
-        Returns the answer as a JSON text: text with [n] markers, citations, sources, refused, timings.
+        Returns the answer as a JSON text: text with [n] markers, citations, sources, refused, checked, timings.
         Files are named by their display names (relative to the indexed folder, or the upload's name).
         """
         # A JSON text, not a dict: gradio_client takes any dict with a "path" key (citations have one)
         # for a file to download, and fails.
         try:
-            answer = _open(settings, collection, top_k, None).ask(question)
+            answer = _open(settings, collection, top_k, None, strictness).ask(question)
             return json.dumps(public_answer(answer), ensure_ascii=False)
         except RagError as exc:
             raise gr.Error(public_message(str(exc)), print_exception=False) from exc
@@ -178,8 +182,11 @@ def ask_api(settings: Settings) -> Callable[[str, str | None, int | None], str]:
     return ask
 
 
-def _open(settings: Settings, collection: str | None, top_k: float | None, llm: str | None) -> Assistant:
-    """The assistant for the controls' values (empty ones: the server's settings); rejects a bad collection name."""
+def _open(
+    settings: Settings, collection: str | None, top_k: float | None, llm: str | None, strictness: str | None = None
+) -> Assistant:
+    """The assistant for the controls' values (empty ones: the server's settings); rejects a bad collection name and
+    a strictness below the server's."""
     name = (collection or "").strip() or settings.collection
     if not _COLLECTION_NAME.match(name):
         raise RagError(
@@ -187,7 +194,11 @@ def _open(settings: Settings, collection: str | None, top_k: float | None, llm: 
             "starting and ending with a letter or digit"
         )
     return Assistant.open(
-        settings=settings, collection=name, top_k=int(top_k) if top_k else None, llm=(llm or "").strip() or None
+        settings=settings,
+        collection=name,
+        top_k=int(top_k) if top_k else None,
+        llm=(llm or "").strip() or None,
+        strictness=check_strictness(strictness, settings.strictness),
     )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer import Answer
+from rag.config import Strictness
 from rag.errors import RagError
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,22 @@ class WebPolicy:
                 f"the collection's uploads would reach {total / 2**20:.1f} MB; "
                 f"this server keeps at most {self.max_collection_mb:g} MB per collection"
             )
+
+
+def check_strictness(requested: str | None, operator: Strictness) -> Strictness:
+    """The strictness a web or API user asked for (empty: the operator's); a :class:`RagError`, logged, for a level
+    below the operator's, which a user may never lower.
+
+    >>> check_strictness("strict", Strictness.BALANCED).value, check_strictness(None, Strictness.STRICT).value
+    ('strict', 'strict')
+    """
+    allowed = [level.value for level in Strictness if level.rank >= operator.rank]
+    level = (requested or "").strip().lower() or operator.value
+    if level not in allowed:
+        log.warning("refused strictness %r asked for by a user (the server's is %s)", level[:50], operator.value)
+        choose = ", ".join(allowed)
+        raise RagError(f"this server checks answers at strictness {operator.value}; choose one of: {choose}")
+    return Strictness(level)
 
 
 def security_headers(app: Any) -> Any:

@@ -3,7 +3,7 @@ and error messages.
 
 Everything the browser shows beyond Gradio's own widgets is built here, as escaped HTML strings.
 The element ids and CSS classes (``#src-TURN-N``, ``details.turn#turn-TURN``, ``a.cite``, ``.source``,
-``.refusal``, ``.unsupported``, ``.rag-error``) tie the rendered answers, the panel, :data:`CSS` and
+``.refusal``, ``.unsupported``, ``.unchecked``, ``.rag-error``) tie the rendered answers, the panel, :data:`CSS` and
 :data:`HEAD` together.
 """
 
@@ -30,6 +30,7 @@ CSS = """
 a.cite { font-weight: 600; text-decoration: none; cursor: pointer; }
 .refusal { font-style: italic; }
 .unsupported { font-size: 0.85em; color: var(--body-text-color-subdued); margin-top: 0.4em; }
+.unchecked { font-size: 0.85em; color: var(--body-text-color-subdued); margin-left: 0.4em; }
 .rag-error { color: var(--error-text-color, #b91c1c); }
 table.documents { width: 100%; border-collapse: collapse; }
 table.documents th, table.documents td { text-align: left; padding: 0.3em 0.6em; vertical-align: top; }
@@ -94,7 +95,15 @@ def render_answer(answer: Answer, turn: int) -> str:
     for match in MARKER.finditer(answer.text):
         parts += [as_text(answer.text[position : match.start()]), link(match)]
         position = match.end()
-    return "".join([*parts, as_text(answer.text[position:]), _left_out(answer.unsupported)])
+    unchecked = "" if answer.checked else NOT_CHECKED
+    return "".join([*parts, as_text(answer.text[position:]), unchecked, _left_out(answer.unsupported)])
+
+
+NOT_CHECKED = (
+    '<span class="unchecked" title="No model judged whether the quoted passages answer the question">'
+    "⚠️ not checked</span>"
+)
+"""The mark of an answer the question check did not run on (the extractive backend, or checks turned off)."""
 
 
 def _left_out(sentences: Sequence[str]) -> str:

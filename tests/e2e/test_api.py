@@ -183,3 +183,22 @@ def test_the_ask_endpoint_output_matches_the_schema(api_server):
         answer = json.loads(client.predict(question, api_name="/ask"))
         assert_matches_schema(answer)
         assert answer["refused"] == (question == "What is the capital of France?")
+
+
+def test_models_carry_the_check_and_a_user_may_only_ask_for_more_strictness(api_server):
+    """The server checks at balanced (the default): /v1 and /ask take strict, and refuse lenient with a readable
+    message, before any model work."""
+    models = httpx.get(f"{api_server}v1/models", headers={"Authorization": f"Bearer {KEYS['flag']}"}).json()["data"]
+    check = next(model for model in models if model["id"] == MODEL)["check"]
+    assert check["strictness"] == "balanced" and 0.0 <= check["threshold"] <= 1.0
+    assert check["calibration"] == "uncalibrated" or {"set", "date", "contains"} <= set(check["calibration"])
+    question = ("user", "Which city does Fiona Zhou work in?")
+    strict = _ask(api_server, question, extra_body={"strictness": "strict"}).choices[0].message.model_extra
+    assert strict["checked"] and (strict["refused"] or strict["citations"])
+    with pytest.raises(openai.BadRequestError, match="strictness balanced; choose one of: balanced, strict"):
+        _ask(api_server, question, extra_body={"strictness": "lenient"})
+    client = Client(api_server, verbose=False)
+    with pytest.raises(Exception, match="strictness balanced"):
+        client.predict(question[1], None, None, "lenient", api_name="/ask")
+    answer = json.loads(client.predict(question[1], None, None, "strict", api_name="/ask"))
+    assert answer["checked"] and answer["threshold"] >= check["threshold"]  # strict is never below balanced

@@ -148,7 +148,7 @@ def test_browser_streams_an_answer_and_its_marker_opens_the_highlighted_quote(se
     _submit(page, "Which city does Fiona Zhou work in?")
     page.locator("#sources #turn-1").wait_for(timeout=ANSWER_TIMEOUT)  # appears when the answer is complete
     answer = page.locator('#chat [data-testid="bot"]').last.inner_text()
-    assert "Shenzhen" in answer
+    assert "Shenzhen" in answer and "not checked" not in answer  # the model's check ran on it
     marker = page.locator('#chat [data-testid="bot"] a.cite').first
     assert marker.is_visible(), answer
     seen = page.evaluate("window.seen")
@@ -275,7 +275,9 @@ def test_browser_deletes_an_uploaded_document_then_refuses_to_answer_from_it(
     page.get_by_text("Added heron.txt").wait_for(timeout=ANSWER_TIMEOUT)
     _submit(page, HERON_QUESTION)
     page.locator("#sources #turn-1").wait_for(timeout=ANSWER_TIMEOUT)
-    assert "heron named Pip" in page.locator('#chat [data-testid="bot"]').last.inner_text()
+    reply = page.locator('#chat [data-testid="bot"]').last
+    assert "heron named Pip" in reply.inner_text()
+    assert reply.locator(".unchecked").inner_text() == "⚠️ not checked"  # extractive: no model judged the quote
 
     page.get_by_role("tab", name="Documents").click()
     page.locator("#documents table").wait_for()
