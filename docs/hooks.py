@@ -133,9 +133,10 @@ def attribute_docstrings(cls: type) -> dict[str, str]:
     assert isinstance(body, ast.ClassDef)
     found = {}
     for node, after in zip(body.body, body.body[1:], strict=False):
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            if isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant):
-                found[node.target.id] = inspect.cleandoc(str(after.value.value))
+        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
+            continue
+        if isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant):
+            found[node.target.id] = inspect.cleandoc(str(after.value.value))
     return found
 
 
@@ -146,7 +147,7 @@ def _field_default(field: dataclasses.Field[Any]) -> str:
     value = field.default
     if isinstance(value, enum.Enum):
         value = value.value
-    return "`\"\"`" if value == "" else f"`{value}`"
+    return '`""`' if value == "" else f"`{value}`"
 
 
 def _text(docstring: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.cells import cell_len
-from rich.console import Console, RenderableType
+from rich.console import Console, JustifyMethod, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -24,7 +24,7 @@ def new_table(*columns: str, right: tuple[str, ...] = ()) -> Table:
     """
     table = Table()
     for number, column in enumerate(columns):
-        justify = "right" if column in right else "left"
+        justify: JustifyMethod = "right" if column in right else "left"
         if number == 0:
             table.add_column(column, justify=justify, no_wrap=True)
         else:
@@ -38,7 +38,8 @@ def print_table(table: Table, console: Console, title: str = "", *, rows_when_pi
     if title:
         console.print(Text(title), soft_wrap=True)
     if (rows_when_piped and not console.is_terminal) or minimum_width(table) > console.width:
-        for row in [[column.header for column in table.columns], *zip(*(c.cells for c in table.columns))]:
+        rows = zip(*(column.cells for column in table.columns), strict=True)
+        for row in [[column.header for column in table.columns], *rows]:
             console.file.write("\t".join(_plain(cell) for cell in row) + "\n")  # as is: rich would expand tabs
     else:
         console.print(table)
