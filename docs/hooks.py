@@ -7,7 +7,8 @@ A page asks for one with a marker on a line of its own, replaced when the site i
 - ``<!-- generated: settings -->``: every field of ``rag.config.Settings``: its environment variable
   ``RAG_<FIELD>``, its default and its docstring.
 
-An unknown marker fails the build.
+An unknown marker fails the build. The hook also renders docstring examples (``>>>`` lines) as code in the
+library reference that mkdocstrings writes.
 """
 
 from __future__ import annotations
@@ -23,10 +24,46 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from markdown import Extension, Markdown
+from markdown.preprocessors import Preprocessor
+
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.MULTILINE)
-USAGE_WIDTH = 100
+USAGE_WIDTH = 80
 """Columns the usage lines are wrapped at, whatever the terminal that builds the site."""
+
+
+def on_config(config: Any) -> Any:
+    """Docstring examples (``>>>``) render as code in the library reference, not as nested quotes."""
+    config.markdown_extensions.append(DoctestExtension())
+    return config
+
+
+class DoctestBlocks(Preprocessor):
+    """Each run of lines from a ``>>>`` line to the next blank line, outside fenced code, as a ``pycon`` block."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        fenced = example = False
+        for line in lines:
+            stripped = line.strip()
+            if example and not stripped:
+                out += ["```", ""]
+                example = False
+            elif stripped.startswith(">>>") and not fenced and not example:
+                out += ["", "```pycon"]
+                example = True
+            elif stripped.startswith("```") and not example:
+                fenced = not fenced
+            out.append(re.sub(r"\s*# doctest:.*$", "", line) if example else line)  # flags are for pytest
+        return out + ["```"] if example else out
+
+
+class DoctestExtension(Extension):
+    """Registers :class:`DoctestBlocks` before the other preprocessors."""
+
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Markdown's name)
+        md.preprocessors.register(DoctestBlocks(md), "doctest_blocks", 40)
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
@@ -87,7 +124,7 @@ def _command_section(parser: argparse.ArgumentParser, summary: str) -> list[str]
     lines = [_text(parser.description or summary), "", "```text", formatter.format_help().strip(), "```", ""]
     arguments = flags(parser)
     if arguments:
-        lines += ["| argument | default | |", "| --- | --- | --- |"]
+        lines += ["| argument | default | meaning |", "| --- | --- | --- |"]
         lines += [_argument_row(action, formatter) for action in arguments]
     if parser.epilog:
         lines += ["", "```text", parser.epilog.strip(), "```"]
