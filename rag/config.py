@@ -49,13 +49,14 @@ class Strictness(StrEnum):
 
 
 def _default_cache_dir() -> Path:
+    """``~/.cache/rag``, or ``$XDG_CACHE_HOME/rag`` when that is set."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "rag"
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Every knob of the system; see the README's configuration table."""
+    """Every knob of the system; docs/configuration.md lists them all."""
 
     index_dir: Path = Path("index")
     """Where the embedded Chroma database lives."""
@@ -65,7 +66,7 @@ class Settings:
     """A Chroma server (``http://host:8000``) to use instead of the embedded database in ``index_dir``."""
     llm: str = "local:qwen2.5-1.5b"
     """LLM spec: ``local:<registry name>``, ``local:/path/to/model.gguf``, ``openai:MODEL@BASE_URL``,
-    ``ollama:MODEL`` or ``extractive`` (see the README's LLM backends)."""
+    ``ollama:MODEL`` or ``extractive`` (see docs/models.md)."""
     openai_base_url: str = ""
     """The OpenAI-compatible server that ``openai_api_key`` belongs to; ``openai:MODEL`` (no ``@URL``) asks it."""
     openai_api_key: str = dataclasses.field(default="", repr=False)

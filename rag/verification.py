@@ -39,7 +39,7 @@ ANSWERS_QUESTION = (
 DECLINED_MARGIN = 0.1
 """How much more than its threshold the model's P(yes) must be for a sentence of the sources put forward when the model
 declined a question that is not a yes/no question (``Assistant._instead_of_declining``): the model itself found no
-answer. Measured on the squad2-dev and CMU samples (evals/README.md, "Declined questions")."""
+answer. Measured on the squad2-dev and CMU samples (docs/decisions/declined-questions.md)."""
 
 
 @runtime_checkable

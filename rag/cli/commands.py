@@ -134,10 +134,10 @@ def cmd_collections(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
     from rag.answer import display_path
+    from rag.cli.tables import new_table, print_table
 
     assistant = _open(settings)
     if args.delete:
@@ -155,15 +155,13 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
     if not documents:
         print(f"no documents in collection {settings.collection!r}; run: rag index PATH")
         return 0
-    table = Table(title=f"collection {settings.collection!r}: {len(documents)} documents")
-    table.add_column("file", overflow="fold")  # the whole path, which --delete takes
-    for column in ("size", "chunks", "indexed at"):
-        table.add_column(column, justify="left" if column == "indexed at" else "right", no_wrap=True)
-    table.add_column("problems")
+    # The file column holds the whole path, which --delete takes: never wrapped (rag/cli/tables.py).
+    table = new_table("file", "size", "chunks", "indexed at", "problems", right=("size", "chunks"))
     for d in documents:  # Text(): a file name like "[red]x" is shown as typed, not read as rich markup
         row = (display_path(d.path), d.size_text, str(d.chunks), d.indexed_text, "; ".join(d.problems) or "-")
         table.add_row(*map(Text, row))
-    Console().print(table)
+    title = f"collection {settings.collection!r}: {len(documents)} documents"
+    print_table(table, Console(), title, rows_when_piped=True)
     return 0
 
 

@@ -194,46 +194,40 @@ def _run(
 
 def print_side_by_side(reports: Sequence[EvalReport], console: Any) -> None:
     """One column per retrieval mode, so a reader sees what each mode buys."""
-    from rich.table import Table
+    from rag.cli.tables import new_table, print_table
 
-    table = Table(title="retrieval modes side by side")
-    table.add_column("metric")
-    for report in reports:
-        table.add_column(str(report.config["retrieval"]), justify="right")
+    modes = [str(report.config["retrieval"]) for report in reports]
+    table = new_table("metric", *modes, right=tuple(modes))
     for name in reports[-1].metrics:
         values = [r.metrics.get(name) for r in reports]
         unit = "s" if name in LATENCY_METRICS else ""
         table.add_row(name, *("-" if v is None else f"{v:.3f}{unit}" for v in values))
-    console.print(table)
+    print_table(table, console, "retrieval modes side by side")
 
 
 def print_metrics(report: EvalReport, console: Any) -> None:
     """The metrics as a terminal table."""
-    from rich.table import Table
+    from rag.cli.tables import new_table, print_table
 
     config = report.config
     model = "retrieval only" if config.get("retrieval_only") else config.get("llm")
-    console.print(
+    title = (
         f"{report.name}: {config.get('questions')} questions, {model}, "
         f"{config.get('retrieval')} retrieval, top-{config.get('top_k')}"
     )
-    table = Table()
-    table.add_column("metric")
-    table.add_column("value", justify="right")
+    table = new_table("metric", "value", right=("value",))
     for name, value in report.metrics.items():
         table.add_row(name, f"{value:.2f}s" if name in LATENCY_METRICS else f"{value:.3f}")
-    console.print(table)
+    print_table(table, console, title)
     troubled = sum(1 for r in report.results if r.problems)
     console.print(f"{troubled} of {len(report.results)} questions with problems (see the HTML report)")
 
 
 def print_comparison(changes: Sequence[MetricChange], console: Any, old_name: str) -> None:
     """Each metric's old and new value and the change, green when better, red when worse."""
-    from rich.table import Table
+    from rag.cli.tables import new_table, print_table
 
-    table = Table(title=f"compared with {old_name}")
-    for column in ("metric", "old", "new", "change"):
-        table.add_column(column, justify="left" if column == "metric" else "right")
+    table = new_table("metric", "old", "new", "change", right=("old", "new", "change"))
     for change in changes:
         style = {True: "green", False: "red", None: ""}[change.better]
         table.add_row(
@@ -243,4 +237,4 @@ def print_comparison(changes: Sequence[MetricChange], console: Any, old_name: st
             "-" if change.delta is None else f"{change.delta:+.3f}",
             style=style,
         )
-    console.print(table)
+    print_table(table, console, f"compared with {old_name}")

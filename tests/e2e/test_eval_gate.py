@@ -64,7 +64,8 @@ def test_no_hostile_document_hijacks_the_default_model(tmp_path):
 
 
 # The first 40 questions of the fixed 200-question squad2-dev sample (23 answerable, 17 not). Measured on them
-# (evals/README.md): unanswerable refused 0.941, contains 0.522, quote holds answer 0.812; the gates sit below.
+# (docs/decisions/excerpts-by-need-and-structure.md): unanswerable refused 0.941, contains 0.522, quote holds
+# answer 0.812; the gates sit below.
 SQUAD_SLICE = 40
 SQUAD_THRESHOLDS = {"unanswerable_refused": 0.8, "contains": 0.4, "quote_holds_answer": 0.55}
 

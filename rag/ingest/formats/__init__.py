@@ -4,7 +4,7 @@ A reader takes the file's path and returns what the chunker reads: a :class:`~ra
 (text extracted whole) or a :class:`~rag.ingest.formats.text.TextFile` (text decoded block by block).
 It raises :class:`~rag.errors.DocumentError` with a reason a user can act on. To add a format,
 write ``rag/ingest/formats/NAME.py`` with a ``read(path)`` function and add its suffixes here;
-discovery, upload types, the CLI help and the README check follow from this table.
+discovery, upload types, the CLI help and the docs check (docs/documents.md) follow from this table.
 """
 
 from __future__ import annotations
