@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 
-def _default_config_dir() -> Path:
+def _default_calibration_file() -> Path:
+    """``~/.config/rag/calibrations.json``, or under ``$XDG_CONFIG_HOME/rag/`` when that is set."""
     base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return Path(base) / "rag"
+    return Path(base) / "rag" / "calibrations.json"
 
 
 class RetrievalMode(StrEnum):
@@ -105,8 +106,9 @@ class Settings:
     check_threshold: float | None = None
     """A P(yes) threshold for the question check that overrides the strictness and the calibration (for experiments;
     empty: unset)."""
-    calibration_file: Path = dataclasses.field(default_factory=lambda: _default_config_dir() / "calibrations.json")
-    """Where ``rag calibrate`` stores each model's calibration (the packaged default model's ships with rag)."""
+    calibration_file: Path = dataclasses.field(default_factory=_default_calibration_file)
+    """Where ``rag calibrate`` stores each model's calibration (the packaged models' ship with rag); see
+    docs/calibration.md."""
     prompt_lookup: int = 0
     """Tokens a local model drafts from the prompt per step (prompt-lookup decoding; 0: plain decoding)."""
     cache_dir: Path = dataclasses.field(default_factory=_default_cache_dir)

@@ -18,14 +18,32 @@ from typing import Any
 import pytest
 
 from rag import Assistant
+from rag.calibration import Calibration, TradeOff, save
+from rag.llm.local import SMOLLM2
 from tests.support import CHROMIUM, CHROMIUM_ARGS, SEEDS, Listener
 
 # The small test model (SmolLM2-135M) reads whole chunks: given the compressed excerpts it misspells the words it
 # quotes ("Shenzell"), and its answers fail the check. The default model's tests and gates run the default
 # (compressed) context; they set it themselves (tests/e2e/test_eval_gate.py, tests/test_assistant.py).
 os.environ.setdefault("RAG_CONTEXT_TOKENS", "0")
-# Tests never read or write the user's calibrations (~/.config/rag); the ones shipped with rag still apply.
-os.environ.setdefault("RAG_CALIBRATION_FILE", str(Path(tempfile.mkdtemp(prefix="rag-test-")) / "calibrations.json"))
+# Tests never read or write the user's calibrations (~/.config/rag); the ones shipped with rag still apply. The small
+# test model's yes/no is no signal (it gives a right answer P(yes) 0.13), so the tests that are not about the question
+# check calibrate it to show every answer the citation check lets through: its answers are still checked (checked,
+# verification), never refused for it. The check's own tests set their thresholds (tests/test_assistant.py) or run
+# the default model.
+os.environ["RAG_CALIBRATION_FILE"] = str(Path(tempfile.mkdtemp(prefix="rag-test-")) / "calibrations.json")
+save(
+    Calibration(
+        f"sha256:{SMOLLM2.sha256}",
+        "local:smollm2-135m",
+        "logprobs",
+        "none: the tests' stand-in, every answer shown",
+        "2026-12-05",
+        dict.fromkeys(("lenient", "balanced", "strict"), 0.0),
+        [TradeOff(0.0, 0.0, 0.0, 0.0)],
+    ),
+    Path(os.environ["RAG_CALIBRATION_FILE"]),
+)
 
 
 @pytest.fixture(scope="session")
