@@ -77,8 +77,8 @@ class Assistant:
         if self._llm is None:
             self._llm = load_models(self.settings, self.retriever.refresh)
             setting = self.check_setting()
-            if setting and setting.calibration is None and not setting.overridden and not self.calibrating:
-                _warn_uncalibrated(self.settings.llm, setting.threshold)
+            if setting and not self.calibrating:
+                calibration.warn_if_uncalibrated(self.settings.llm, setting)
         return self._llm
 
     def check_setting(self) -> calibration.CheckSetting | None:
@@ -317,17 +317,6 @@ def load_models(settings: Settings, *also: Callable[[], object]) -> LLM:
         for thread in waits:
             thread.join()
     return llm
-
-
-@functools.cache
-def _warn_uncalibrated(spec: str, threshold: float) -> None:
-    """Once per model and threshold in a process."""
-    log.warning(
-        "%s is uncalibrated: its answers are checked at the default threshold %.2f; run: rag calibrate --llm %s",
-        spec,
-        threshold,
-        spec,
-    )
 
 
 @functools.cache

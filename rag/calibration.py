@@ -202,6 +202,22 @@ class CheckSetting:
         return {"strictness": self.strictness.value, "threshold": self.threshold, "calibration": calibration}
 
 
+def warn_if_uncalibrated(spec: str, setting: CheckSetting) -> None:
+    """Log, once per model and threshold in a process, that ``spec`` checks answers at the uncalibrated default."""
+    if setting.calibration is None and not setting.overridden:
+        _warn(spec, setting.threshold)
+
+
+@functools.cache
+def _warn(spec: str, threshold: float) -> None:
+    log.warning(
+        "%s is uncalibrated: its answers are checked at the default threshold %.2f; run: rag calibrate --llm %s",
+        spec,
+        threshold,
+        spec,
+    )
+
+
 def model_key(settings: Settings) -> str | None:
     """What a calibration is stored under for ``settings.llm``: ``sha256:HEX`` of a local GGUF file,
     ``openai:MODEL@URL`` or ``ollama:MODEL@URL`` for a server; None for ``extractive`` (no model to check with).

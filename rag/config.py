@@ -72,6 +72,9 @@ class Settings:
     """The OpenAI-compatible server that ``openai_api_key`` belongs to; ``openai:MODEL`` (no ``@URL``) asks it."""
     openai_api_key: str = dataclasses.field(default="", repr=False)
     """Key sent as ``Authorization: Bearer``, only ever to ``openai_base_url``; empty sends none."""
+    openai_options: str = ""
+    """Extra fields of every request to an OpenAI-compatible server, as a JSON object: ``{"repeat_penalty": 1.0}``
+    makes llama-cpp-python's server (whose default is 1.1) decode as the model does in process."""
     ollama_url: str = "http://127.0.0.1:11434"
     """Address of the Ollama server for ``ollama:`` backends."""
     llm_timeout: float = 120.0

@@ -21,6 +21,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from rag.assistant import load_models
+from rag.calibration import check_setting, model_key, warn_if_uncalibrated
 from rag.config import Settings, Strictness
 from rag.embedding import Embedder
 from rag.errors import RagError
@@ -304,5 +305,9 @@ def _warm_up(settings: Settings) -> None:
     try:
         load_models(settings)
         Embedder.for_questions()  # raises the embedding model's error, if it had one
+        if settings.verify_answers and model_key(settings) is not None:
+            setting = check_setting(settings)
+            warn_if_uncalibrated(settings.llm, setting)
+            log.info("question check of %s: %s", settings.llm, setting.describe())
     except RagError as exc:  # the server still starts: the chat shows this message when asked
         log.warning("%s", exc)

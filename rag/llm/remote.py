@@ -96,7 +96,7 @@ class OpenAILLM(_YesNoCheck):
     (``https://openrouter.ai/api/v1``: ``/chat/completions`` under it is asked).
     """
 
-    def __init__(self, model: str, base_url: str, api_key: str = "", timeout: float = 120.0) -> None:
+    def __init__(self, model: str, base_url: str, api_key: str = "", timeout: float = 120.0, options: str = "") -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ModelError(f"{base_url!r} is not an http(s) URL: use openai:MODEL@BASE_URL, e.g. {OPENAI_EXAMPLE}")
@@ -106,6 +106,7 @@ class OpenAILLM(_YesNoCheck):
         self.url = root + ("/chat/completions" if parts.path.strip("/") else "/v1/chat/completions")
         self.timeout = timeout
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._options = _options(options)
 
     @classmethod
     def from_spec(cls, spec: str, settings: Settings) -> OpenAILLM:
@@ -126,13 +127,14 @@ class OpenAILLM(_YesNoCheck):
                 base_url,
             )
             key = ""
-        return cls(model, base_url, key, settings.llm_timeout)
+        return cls(model, base_url, key, settings.llm_timeout, settings.openai_options)
 
     def stream_chat(
         self, messages: Sequence[Message], max_tokens: int, *, question: str = "", sources: Sequence[Source] = ()
     ) -> Iterator[str]:
         """Yield the reply as the server streams it (server-sent events); temperature 0."""
         body = {
+            **self._options,
             "model": self.model,
             "messages": list(messages),
             "max_tokens": max_tokens,
@@ -158,7 +160,7 @@ class OpenAILLM(_YesNoCheck):
         give the yes and no tokens' probabilities (vLLM, llama.cpp's server, OpenAI, DeepSeek). A server that returns
         no probabilities is asked for the word instead, from then on (:attr:`check` becomes ``coarse``). The system
         prompt comes first, as in every answer, so a server's prompt cache keeps it."""
-        body: dict[str, Any] = {"model": self.model, "messages": list(messages), "temperature": 0.0, "stream": False}
+        body = {**self._options, "model": self.model, "messages": list(messages), "temperature": 0.0, "stream": False}
         if self.check == LOGPROBS:
             try:
                 reply = _post_json(self.name, self.url, {**body, "max_tokens": 1, **_ASK_LOGPROBS}, self._headers, self)
@@ -179,6 +181,22 @@ class OpenAILLM(_YesNoCheck):
 
 
 _ASK_LOGPROBS = {"logprobs": True, "top_logprobs": TOP_LOGPROBS}
+
+
+def _options(text: str) -> dict[str, Any]:
+    """``RAG_OPENAI_OPTIONS``: a JSON object of extra request fields.
+
+    >>> _options('{"repeat_penalty": 1.0}'), _options("")
+    ({'repeat_penalty': 1.0}, {})
+    """
+    try:
+        options = json.loads(text) if text.strip() else {}
+    except ValueError as exc:
+        example = '{"repeat_penalty": 1.0}'
+        raise ModelError(f"RAG_OPENAI_OPTIONS is not JSON ({exc}): write an object, e.g. {example}") from exc
+    if not isinstance(options, dict):
+        raise ModelError('RAG_OPENAI_OPTIONS must be a JSON object, e.g. {"repeat_penalty": 1.0}')
+    return options
 
 
 class OllamaLLM(_YesNoCheck):

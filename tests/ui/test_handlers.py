@@ -39,3 +39,16 @@ def test_removing_a_document_needs_the_operators_permission(tmp_path, caplog):
     table, _, notice = remove(settings, WebPolicy.default("extractive", allow_delete=True), "", "a.txt")
     assert "Removed a.txt (1 chunks)" in notice and "No documents" in table
     assert (folder / "a.txt").exists()  # indexed from a folder, not uploaded: the file stays
+
+
+def test_a_user_may_raise_the_strictness_but_never_lower_it(seed_index, caplog):
+    """A crafted request from the page (or the /ask API) with a level below the operator's is a readable message,
+    logged, and no answer; the operator's level and stricter ones are answered."""
+    settings = Settings(index_dir=seed_index, llm="extractive", strictness="balanced")
+    policy = WebPolicy.default(settings.llm)
+    question = "Which city does Fiona Zhou work in?"
+    *_, (_, messages, done, _) = chat(settings, policy, question, [], [], "", 2, "", "lenient")
+    assert "strictness balanced; choose one of: balanced, strict" in messages[-1]["content"] and done == []
+    assert "refused strictness 'lenient'" in caplog.text
+    *_, (_, messages, done, _) = chat(settings, policy, question, [], [], "", 2, "", "strict")
+    assert "Shenzhen" in done[-1]["answer"].text and 'class="unchecked"' in messages[-1]["content"]
