@@ -237,13 +237,10 @@ class ChatApi:
         scheme, _, token = (authorization or "").partition(" ")
         if self.access.keys and self.access.allows(authorization):
             return Caller(unrestricted=True)
-        found = self.gate.key_caller(token.strip()) if scheme.lower() == "bearer" else None
-        if found is not None:
-            return found
-        if self.access.keys or self.gate.needs_key():
-            self.gate.refuse(Caller(), "api", None, "missing, wrong or revoked API key")
+        caller = self.gate.api_caller(token.strip() if scheme.lower() == "bearer" else "", bool(self.access.keys))
+        if caller is None:
             raise ApiError(401, "missing or wrong API key (Authorization: Bearer KEY)", code="invalid_api_key")
-        return Caller()
+        return caller
 
     async def models(self, request: Request) -> Response:
         """``GET /v1/models``: the caller's collections, as ``rag:COLLECTION`` (``created`` 0: Chroma keeps no date)."""

@@ -115,17 +115,20 @@ class Gate:
         """Whether ``/v1`` needs a key although the server has no ``--api-key``: with users, or once keys were made."""
         return self.policy.restricted or self.keys.exists()
 
-    def key_caller(self, token: str) -> Caller | None:
-        """The caller an API key made by ``rag keys`` stands for; None for no such key, or a revoked one (audited)."""
+    def api_caller(self, token: str, key_needed: bool = False) -> Caller | None:
+        """Who an API request with bearer ``token`` comes from: the key made by ``rag keys`` it is (audited), or
+        anyone when no key is needed (``key_needed``: the server has ``--api-key`` keys); None (audited) for a
+        missing, wrong or revoked key."""
         key = self.keys.find(token) if token else None
-        if key is None:
-            return None
-        caller = Caller(key=key)
-        if key.revoked:
-            self.refuse(caller, "api", key.collection, "the key was revoked")
-            return None
-        self.audit.record(caller, Action.KEY_USED, key.collection)
-        return caller
+        if key is not None and not key.revoked:
+            caller = Caller(key=key)
+            self.audit.record(caller, Action.KEY_USED, key.collection)
+            return caller
+        if key is None and not (key_needed or self.needs_key()):
+            return Caller()
+        reason = "the key was revoked" if key else "missing or wrong API key"
+        self.refuse(Caller(key=key), "api", key.collection if key else None, reason)
+        return None
 
 
 @dataclass(frozen=True)
