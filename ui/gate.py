@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rag.access import COLLECTION_NAME, AccessPolicy, Caller, KeyStore, Right, check_collection_name
+from rag.access import AccessPolicy, Caller, KeyStore, Right, check_collection_name
 from rag.config import Settings
 from rag.errors import RagError
 from rag.store import list_collections
@@ -77,20 +77,28 @@ class Gate:
         """``name`` (empty: the server's collection) when ``caller`` has ``right`` on it; else a :class:`RagError`,
         audited and logged. Not readable, or (for reading and removing) missing: the message of a missing one."""
         name = name.strip() or self.settings.collection
+        reason = self.refusal(caller, name, right)
+        if reason is not None:
+            self.refuse(caller, attempt, name, reason, document)
+            raise RagError(reason)
+        return name
+
+    def refusal(self, caller: Caller, name: str, right: Right) -> str | None:
+        """Why ``caller`` may not do ``right`` in collection ``name``; None when they may. Nothing is recorded."""
         try:
             check_collection_name(name)
-            if self.limited(caller):
-                rights = self.policy.rights(caller, name)
-                if Right.READ not in rights and right not in rights:
-                    raise RagError(not_found(name))
-                if right not in rights:
-                    raise RagError(f"you may not {VERBS[right]} collection {name!r}")
-                if right is not Right.WRITE and name not in existing_collections(self.settings):
-                    raise RagError(not_found(name))  # a readable name that was never made: no empty one is created
         except RagError as exc:
-            self.refuse(caller, attempt, name, str(exc), document)
-            raise
-        return name
+            return str(exc)
+        if not self.limited(caller):
+            return None
+        rights = self.policy.rights(caller, name)
+        if Right.READ not in rights and right not in rights:
+            return not_found(name)
+        if right not in rights:
+            return f"you may not {VERBS[right]} collection {name!r}"
+        if right is not Right.WRITE and name not in existing_collections(self.settings):
+            return not_found(name)  # a readable name that was never made: no empty collection is created
+        return None
 
     def refuse(
         self, caller: Caller, attempt: str, collection: str | None, reason: str, document: str | None = None
@@ -150,11 +158,7 @@ class Visitor:
     def may(self, name: str | None, right: Right) -> bool:
         """Whether :meth:`check` would let this caller do ``right`` in ``name`` (nothing is recorded)."""
         name = (name or "").strip() or self.gate.settings.collection
-        if not self.gate.limited(self.caller):
-            return True
-        if not COLLECTION_NAME.match(name) or right not in self.gate.policy.rights(self.caller, name):
-            return False
-        return right is Right.WRITE or name in existing_collections(self.gate.settings)
+        return not self.gate.limited(self.caller) or self.gate.refusal(self.caller, name, right) is None
 
     def refuse(self, attempt: str, collection: str | None, reason: str, document: str | None = None) -> None:
         """:meth:`Gate.refuse` for this caller."""
