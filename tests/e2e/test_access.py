@@ -412,3 +412,30 @@ def test_single_team_mode_lets_every_login_do_everything(tmp_path):
         with pytest.raises(openai.NotFoundError):
             api.chat.completions.create(model="rag:hr-docs", messages=[{"role": "user", "content": HR_QUESTION}])
         assert httpx.get(f"{url}v1/models").status_code == 401  # once a key exists, the API needs one
+
+
+def test_rag_keys_refuses_a_key_without_a_collection_or_a_right(tmp_path):
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "rag.cli", "keys", *args, "--index-dir", str(tmp_path)]
+        return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+    for args, message in [
+        (("create", "--read"), "needs --collection NAME"),
+        (("create", "--collection", "hr-docs"), "at least one right"),
+        (("create", "--collection", "../hr-docs", "--read"), "invalid collection name"),
+        (("revoke", "nope1234"), "no key 'nope1234'"),
+    ]:
+        done = run(*args)
+        assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert not (tmp_path / "keys.json").exists()
+    assert "no keys" in run("list").stdout
+    made = run("create", "--collection", "hr-docs", "--read", "--write", "--user", "alice").stdout.splitlines()
+    assert made[-1].startswith("rag-") and made[-1] not in run("list").stdout
+    assert json.loads(run("list", "--json").stdout)[0].keys() == {
+        "id",
+        "collection",
+        "rights",
+        "user",
+        "created",
+        "revoked",
+    }
