@@ -250,9 +250,14 @@ def test_crafted_calls_cannot_ask_upload_or_delete_in_another_groups_collection(
     _refused_once(audit, "alice", "upload", "eng-docs")
     assert not (index_dir / "uploads" / "eng-docs" / "planted.txt").exists()
 
+    listing = _event(alice, "Documents", "select")
+    table, _, _ = alice.predict("eng-docs", fn_index=listing)  # the Documents tab of eng-docs
+    assert MISSING.format("eng-docs") in html.unescape(table) and "policy.txt" not in table
+    _refused_once(audit, "alice", "list", "eng-docs")
+
     # Gradio takes only a document name its list offered: alice lists her own collection, whose file has the name
     # of the one she is after in eng-docs.
-    table, _, _ = alice.predict("hr-docs", fn_index=_event(alice, "Documents", "select"))
+    table, _, _ = alice.predict("hr-docs", fn_index=listing)
     assert "policy.txt" in table
     audit.new()
     table, _, notice = alice.predict("eng-docs", "policy.txt", fn_index=_event(alice, "delete-document", "click"))
