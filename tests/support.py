@@ -171,7 +171,11 @@ def serve_rag(index_dir: Path, workdir: Path, *flags: str, env: dict[str, str] |
     ]
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+            command,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **_this_code(), **(env or {})},
         )
         url = f"http://127.0.0.1:{port}/"
         try:
@@ -195,6 +199,12 @@ def serve_rag(index_dir: Path, workdir: Path, *flags: str, env: dict[str, str] |
                 process.kill()
                 process.wait()
     assert "Traceback" not in log_path.read_text(), log_path.read_text()
+
+
+def _this_code() -> dict[str, str]:
+    """PYTHONPATH that makes a subprocess import the code under test (this checkout), not the one the console
+    script was installed from."""
+    return {"PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
 
 
 class Listener:

@@ -15,6 +15,10 @@ that joins the deltas gets exactly the checked text; the last chunk carries the 
 Clients are untrusted: bodies and messages are size-limited, every error has OpenAI's shape with no
 server path or exception text in it, and with keys (``--api-key``, ``--api-key-file``,
 ``RAG_API_KEYS``) every ``/v1`` request needs ``Authorization: Bearer KEY``.
+
+Keys made with ``rag keys`` (:mod:`ui.gate`) open only their collection, with their rights; once one
+exists, or with ``--users``, every request needs a key. A collection the key may not read is a model
+that does not exist (404, the same message).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from rag.access import Caller
 from rag.answer import Answer
 from rag.assistant import Assistant
 from rag.calibration import check_setting
@@ -46,6 +51,8 @@ from rag.config import Settings
 from rag.errors import ModelBusyError, RagError
 from rag.prompt import Turn
 from rag.store import list_collections
+from ui.audit import Action
+from ui.gate import Gate
 from ui.policy import check_strictness, public_answer, public_message
 
 log = logging.getLogger(__name__)
@@ -200,9 +207,10 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 class ChatApi:
     """The ``/v1`` routes over ``settings``; one answer at a time (the server has one model)."""
 
-    def __init__(self, settings: Settings, access: ApiAccess) -> None:
+    def __init__(self, settings: Settings, access: ApiAccess, gate: Gate | None = None) -> None:
         self.settings = settings
         self.access = access
+        self.gate = gate or Gate(settings)
         self._lock = asyncio.Lock()
 
     def routes(self) -> list[BaseRoute]:
@@ -218,8 +226,7 @@ class ChatApi:
 
         async def guarded(request: Request) -> Response:
             try:
-                if not self.access.allows(request.headers.get("authorization")):
-                    raise ApiError(401, "missing or wrong API key (Authorization: Bearer KEY)", code="invalid_api_key")
+                request.state.caller = await run_in_threadpool(self._caller, request.headers.get("authorization"))
                 return await endpoint(request)
             except ApiError as exc:
                 return exc.response()
@@ -229,13 +236,25 @@ class ChatApi:
 
         return guarded
 
+    def _caller(self, authorization: str | None) -> Caller:
+        """Who sends the request: an old ``--api-key`` key opens everything, a key of ``rag keys`` its collection;
+        without any key, anyone, unless keys are needed (then 401, audited)."""
+        scheme, _, token = (authorization or "").partition(" ")
+        if self.access.keys and self.access.allows(authorization):
+            return Caller(unrestricted=True)
+        caller = self.gate.api_caller(token.strip() if scheme.lower() == "bearer" else "", bool(self.access.keys))
+        if caller is None:
+            raise ApiError(401, "missing or wrong API key (Authorization: Bearer KEY)", code="invalid_api_key")
+        return caller
+
     async def models(self, request: Request) -> Response:
-        """``GET /v1/models``: the collections, as ``rag:COLLECTION`` (``created`` 0: Chroma keeps no date), each with
-        the LLM and its question check (strictness, threshold, calibration or ``"uncalibrated"``)."""
+        """``GET /v1/models``: the caller's collections, as ``rag:COLLECTION`` (``created`` 0: Chroma keeps no date),
+        each with the LLM and its question check (strictness, threshold, calibration or ``"uncalibrated"``)."""
+        names = await run_in_threadpool(self._collections)
         check = await run_in_threadpool(self._check)
         models = [
             {"id": MODEL_PREFIX + name, "object": "model", "created": 0, "owned_by": "rag", **check}
-            for name in await run_in_threadpool(self._collections)
+            for name in self.gate.readable(request.state.caller, names)
         ]
         return JSONResponse({"object": "list", "data": models})
 
@@ -258,14 +277,19 @@ class ChatApi:
         """``POST /v1/chat/completions``: the checked answer, whole or as server-sent events."""
         body = ChatRequest.parse(await _read_body(request))
         name = body.model.removeprefix(MODEL_PREFIX)
-        if not body.model.startswith(MODEL_PREFIX) or name not in await run_in_threadpool(self._collections):
+        caller: Caller = request.state.caller
+        listed = self.gate.readable(caller, await run_in_threadpool(self._collections))
+        if not body.model.startswith(MODEL_PREFIX) or name not in listed:
             message = f"no model {body.model[:100]!r}: use rag:COLLECTION, as listed by GET /v1/models"
+            if self.gate.limited(caller):  # a collection the caller may not read is one that does not exist
+                await run_in_threadpool(self.gate.refuse, caller, Action.ASK, name, message)
             raise ApiError(404, message, code="model_not_found", param="model")
         question, history = body.conversation()
         try:
             strictness = check_strictness(body.strictness, self.settings.strictness)
         except RagError as exc:
             raise ApiError(400, str(exc), param="strictness") from exc
+        self.gate.audit.record(caller, Action.ASK, name, question=question)
         answer = await self._answer(name, question, history, strictness.value)
         reply = Reply(answer, body.model, f"chatcmpl-{uuid.uuid4().hex}", int(time.time()))
         if body.stream:

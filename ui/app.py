@@ -30,6 +30,7 @@ from ui import handlers
 from ui.api import ApiAccess, ChatApi
 from ui.auth import Logins, password_hash
 from ui.conversation import STORAGE_KEY, new_conversation, restore_conversation, save_conversation
+from ui.gate import Gate
 from ui.handlers import Messages, Turns
 from ui.policy import WebPolicy, security_headers
 from ui.render import CSS, HEAD, render_sources
@@ -68,10 +69,12 @@ class _DocumentsTab:
     notice: gr.HTML
 
 
-def build_app(settings: Settings, policy: WebPolicy | None = None) -> gr.Blocks:
+def build_app(settings: Settings, policy: WebPolicy | None = None, gate: Gate | None = None) -> gr.Blocks:
     """The chat page over ``settings.index_dir``; ``settings`` gives the defaults of the controls, ``policy``
-    what users may choose (default: the served LLM and ``extractive``)."""
+    what users may choose (default: the served LLM and ``extractive``), ``gate`` who may do what with which
+    collection (default: everyone everything)."""
     policy = policy or WebPolicy.default(settings.llm)
+    gate = gate or Gate(settings)
     # analytics_enabled=False although rag.config already sets GRADIO_ANALYTICS_ENABLED: no calls home, ever.
     with gr.Blocks(title="rag: ask your documents", analytics_enabled=False) as app:
         turns = gr.State([])  # this browser session's answered questions (ui.handlers.Turns)
@@ -84,7 +87,7 @@ def build_app(settings: Settings, policy: WebPolicy | None = None) -> gr.Blocks:
                     with gr.Row():
                         new = gr.Button("New conversation", size="sm", elem_id="new-conversation")
                         export = gr.DownloadButton("Export", size="sm", interactive=False, elem_id="export")
-                    collection, files = _collection_row(settings)
+                    collection, files = _collection_row(settings, gate)
                     top_k, llm, strictness = _settings_panel(settings, policy)
                 with gr.Column(scale=2):
                     gr.Markdown("### Sources")
@@ -93,9 +96,9 @@ def build_app(settings: Settings, policy: WebPolicy | None = None) -> gr.Blocks:
         controls = _Controls(
             turns, saved, chatbot, question, new, export, collection, files, top_k, llm, strictness, sources
         )
-        _wire_events(app, settings, policy, controls)
+        _wire_events(app, settings, policy, controls, gate)
         _wire_conversation(app, controls)
-        _wire_documents(settings, policy, controls, documents)
+        _wire_documents(settings, policy, controls, documents, gate)
     return app
 
 
@@ -119,12 +122,16 @@ def _chat_box() -> tuple[gr.Chatbot, gr.Textbox]:
     return chatbot, question
 
 
-def _collection_row(settings: Settings) -> tuple[gr.Dropdown, gr.File]:
-    """The collection to ask and upload into, and the upload box."""
+def _collection_row(settings: Settings, gate: Gate) -> tuple[gr.Dropdown, gr.File]:
+    """The collection to ask and upload into, and the upload box.
+
+    With users (``--users``), the page names no collection until it loads: then each user gets their own list.
+    """
+    restricted = gate.policy.restricted
     with gr.Row(equal_height=True):
         collection = gr.Dropdown(
-            choices=handlers.collection_names(settings),
-            value=settings.collection,
+            choices=[] if restricted else handlers.collection_names(settings),
+            value=None if restricted else settings.collection,
             allow_custom_value=True,
             label="Collection",
             info="Pick one, or type a new name and upload into it",
@@ -162,24 +169,42 @@ def _settings_panel(settings: Settings, policy: WebPolicy) -> tuple[gr.Slider, g
     return top_k, llm, strictness
 
 
-def _wire_events(app: gr.Blocks, settings: Settings, policy: WebPolicy, controls: _Controls) -> None:
-    """Connect the controls to the handlers over ``settings``, and register the ``/ask`` API endpoint."""
+def _wire_events(app: gr.Blocks, settings: Settings, policy: WebPolicy, controls: _Controls, gate: Gate) -> None:
+    """Connect the controls to the handlers over ``settings``, and register the ``/ask`` API endpoint.
+
+    Each handler gets the caller (Gradio's request names the login) and checks their rights itself: a crafted
+    call of an event behind the page meets the same rules as the page.
+    """
     c = controls
 
     def chat(
-        text: str, messages: Messages, done: Turns, name: str, k: float, spec: str, strictness: str
+        text: str,
+        messages: Messages,
+        done: Turns,
+        name: str,
+        k: float,
+        spec: str,
+        strictness: str,
+        request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         """:func:`ui.handlers.chat` over this server's settings."""
-        yield from handlers.chat(settings, policy, text, messages, done, name, k, spec, strictness)
+        visitor = gate.visitor(request)
+        yield from handlers.chat(settings, policy, text, messages, done, name, k, spec, strictness, visitor)
 
     def upload(
         paths: list[str] | None,
         messages: Messages,
         name: str,
+        request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio injects the tracker)
     ) -> tuple[Any, ...]:
         """:func:`ui.handlers.upload` over this server's settings."""
-        return handlers.upload(settings, policy, paths, messages, name, progress)
+        return handlers.upload(settings, policy, paths, messages, name, progress, gate.visitor(request))
+
+    def collections(request: gr.Request) -> Any:
+        """The caller's collections, and the one chosen at first (theirs, where their uploads go)."""
+        names, chosen = gate.choices(gate.visitor(request).caller)
+        return gr.Dropdown(choices=names, value=chosen)
 
     c.question.submit(
         chat,
@@ -196,10 +221,8 @@ def _wire_events(app: gr.Blocks, settings: Settings, policy: WebPolicy, controls
         concurrency_id="index",
     )
     # New collections (uploads, other processes) appear in the list when the page is opened.
-    app.load(
-        lambda: gr.Dropdown(choices=handlers.collection_names(settings)), None, c.collection, api_visibility="private"
-    )
-    gr.api(handlers.ask_api(settings), api_name="ask", concurrency_id="answer")
+    app.load(collections, None, c.collection, api_visibility="private")
+    gr.api(handlers.ask_api(settings, gate), api_name="ask", concurrency_id="answer")
 
 
 def _wire_conversation(app: gr.Blocks, c: _Controls) -> None:
@@ -224,16 +247,16 @@ def _documents_tab(policy: WebPolicy) -> _DocumentsTab:
     return _DocumentsTab(tab, table, choice, delete, notice)
 
 
-def _wire_documents(settings: Settings, policy: WebPolicy, c: _Controls, d: _DocumentsTab) -> None:
+def _wire_documents(settings: Settings, policy: WebPolicy, c: _Controls, d: _DocumentsTab, gate: Gate) -> None:
     """The tab lists the collection chosen in the Chat tab when it is opened; *Delete* removes the chosen file."""
 
-    def listing(name: str) -> tuple[Any, ...]:
+    def listing(name: str, request: gr.Request) -> tuple[Any, ...]:
         """:func:`ui.handlers.documents` over this server's settings, and no notice."""
-        return (*handlers.documents(settings, name), "")
+        return (*handlers.documents(settings, name, gate.visitor(request)), "")
 
-    def remove(name: str, document: str | None) -> tuple[Any, ...]:
+    def remove(name: str, document: str | None, request: gr.Request) -> tuple[Any, ...]:
         """:func:`ui.handlers.remove` over this server's settings."""
-        return handlers.remove(settings, policy, name, document)
+        return handlers.remove(settings, policy, name, document, gate.visitor(request))
 
     shown = [d.table, d.choice, d.notice]
     d.tab.select(listing, c.collection, shown, api_visibility="private")
@@ -248,22 +271,27 @@ def serve(
     auth_file: str | None = None,
     policy: WebPolicy | None = None,
     api: ApiAccess | None = None,
+    gate: Gate | None = None,
 ) -> None:
     """Run the web chat until interrupted.
 
     ``auth`` is ``"user:password"``, ``auth_file`` a file of ``user:password-hash`` lines (:mod:`ui.auth`);
     with neither, anyone who reaches the port may use the chat. ``policy`` limits what users may do.
     ``api`` has the keys of the ``/v1`` API (:mod:`ui.api`), which the logins do not cover.
+    ``gate`` has the users and their rights (``--users``; their logins replace ``auth`` and ``auth_file``),
+    the API keys of ``rag keys`` and the audit log.
     """
     policy = policy or WebPolicy.default(settings.llm)
     api = api or ApiAccess()
-    api.warn_if_open(host)
-    login = _login(auth, auth_file)
+    gate = gate or Gate(settings)
+    if not gate.needs_key():
+        api.warn_if_open(host)
+    login = _login(auth, auth_file, gate)
     _warm_up(settings)
     # Generation is serialised by the one loaded LLM; a few concurrent events let retrieval and
     # uploads of other users proceed meanwhile instead of waiting in line. A bounded queue turns a
     # flood of questions into "queue is full, try again" instead of unbounded memory.
-    app = build_app(settings, policy).queue(default_concurrency_limit=4, max_size=policy.queue_size)
+    app = build_app(settings, policy, gate).queue(default_concurrency_limit=4, max_size=policy.queue_size)
     try:
         app.launch(
             server_name=host,
@@ -278,14 +306,19 @@ def serve(
             mcp_server=False,
             # Gradio cuts off far larger uploads mid-stream; ui.policy gives the readable message for the rest.
             max_file_size=f"{int((policy.max_file_mb + 1) * 2**20)}b",
-            app_kwargs={"middleware": [Middleware(security_headers)], "routes": ChatApi(settings, api).routes()},
+            app_kwargs={"middleware": [Middleware(security_headers)], "routes": ChatApi(settings, api, gate).routes()},
         )
     except OSError as exc:  # Gradio's message talks about launch(); the user knows --host and --port
         raise RagError(f"cannot serve on {host}:{port} (in use, or not an address of this machine): {exc}") from exc
 
 
-def _login(auth: str | None, auth_file: str | None) -> Callable[[str, str], bool] | None:
-    """Gradio's login check for ``--auth`` and ``--auth-file`` together, or None when neither is given."""
+def _login(auth: str | None, auth_file: str | None, gate: Gate) -> Callable[[str, str], bool] | None:
+    """Gradio's login check for ``--users``, or ``--auth`` and ``--auth-file`` together, or None when none is given;
+    every attempt goes to the audit log."""
+    if gate.policy.rules is not None:
+        if auth is not None or auth_file is not None:
+            raise ValueError("--users has the logins: leave out --auth and --auth-file")
+        return gate.login(Logins({user.name: user.password_hash for user in gate.policy.rules.users.values()}).check)
     if auth is None and auth_file is None:
         return None
     logins = Logins.read(auth_file) if auth_file else Logins({})
@@ -294,7 +327,7 @@ def _login(auth: str | None, auth_file: str | None) -> Callable[[str, str], bool
         if not sep or not user or not password:
             raise ValueError("--auth must be USER:PASSWORD")
         logins = Logins({**logins.hashes, user: password_hash(password)})
-    return logins.check
+    return gate.login(logins.check)
 
 
 def _warm_up(settings: Settings) -> None:

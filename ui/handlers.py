@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import json
 import logging
-import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,12 +18,14 @@ from typing import Any
 
 import gradio as gr
 
+from rag.access import Right, check_collection_name
 from rag.answer import Answer
 from rag.assistant import Assistant
 from rag.config import Settings
 from rag.errors import DocumentError, RagError
 from rag.ingest.files import load
-from rag.store import list_collections
+from ui.audit import Action
+from ui.gate import Gate, Visitor, existing_collections, not_found
 from ui.policy import WebPolicy, check_strictness, public_answer, public_message
 from ui.render import as_text, error_html, render_answer, render_documents, render_sources
 
@@ -35,18 +36,10 @@ Messages = list[dict[str, Any]]
 Turns = list[dict[str, Any]]
 """This browser session's answered questions: ``{"question": str, "answer": Answer}``, oldest first."""
 
-# Chroma's rule for collection names, checked here so that a typo gets a readable message.
-_COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]$")
-
 
 def collection_names(settings: Settings) -> list[str]:
     """The collections of the index, for the dropdown; always includes the default one."""
-    try:
-        names = [info.name for info in list_collections(settings.index_dir, settings.chroma_url)]
-    except RagError:  # a collection built with another embedding model; it cannot be listed or used
-        log.warning("cannot list the collections of %s", settings.index_dir, exc_info=True)
-        names = []
-    return sorted({*names, settings.collection})
+    return sorted({*existing_collections(settings), settings.collection})
 
 
 def chat(
@@ -59,8 +52,13 @@ def chat(
     k: float,
     spec: str,
     strictness: str | None = None,
+    visitor: Visitor | None = None,
 ) -> Iterator[tuple[Any, ...]]:
-    """Stream one answer into the chat; yield (question box, chat, turns, sources panel)."""
+    """Stream one answer into the chat; yield (question box, chat, turns, sources panel).
+
+    ``visitor`` is who asks (default: the operator, who may do everything); they need the right to read ``name``.
+    """
+    visitor = visitor or Visitor.operator(settings)
     question = (text or "").strip()
     if not question:
         yield text, messages, done, gr.skip()
@@ -70,7 +68,9 @@ def chat(
     history = [(turn["question"], turn["answer"].text) for turn in done]
     draft = ""
     try:
+        name = visitor.check(name, Right.READ, Action.ASK)
         assistant = _open(settings, name, k, policy.check_llm(spec), strictness)
+        visitor.record(Action.ASK, name, question=question)
         for item in assistant.stream_with_sources(question, history):
             if isinstance(item, list):  # the sources, before the first token
                 yield "", messages, done, render_sources(done, (question, item))
@@ -96,29 +96,46 @@ def chat(
 
 
 def upload(
-    settings: Settings, policy: WebPolicy, paths: list[str] | None, messages: Messages, name: str, progress: gr.Progress
+    settings: Settings,
+    policy: WebPolicy,
+    paths: list[str] | None,
+    messages: Messages,
+    name: str,
+    progress: gr.Progress,
+    visitor: Visitor | None = None,
 ) -> tuple[Any, ...]:
-    """Copy uploads under the index folder, index them, and report in the chat; return (files, chat, collections)."""
+    """Copy uploads under the index folder, index them, and report in the chat; return (files, chat, collections).
+
+    ``visitor`` (default: the operator) needs the right to write into ``name``.
+    """
     if not paths:
         return None, messages, gr.skip()
+    visitor = visitor or Visitor.operator(settings)
     try:
+        name = visitor.check(name, Right.WRITE, Action.UPLOAD)
         assistant = _open(settings, name, None, None)
         folder = _uploads(assistant)
         policy.check_upload(paths, folder)
         folder.mkdir(parents=True, exist_ok=True)
-        content = _add_files(assistant, folder, paths, progress)
+        content, added = _add_files(assistant, folder, paths, progress)
+        for document in added:
+            visitor.record(Action.UPLOAD, name, document)
     except RagError as exc:
         content = error_html(str(exc))
     except OSError as exc:
         log.exception("storing an upload failed")
         content = error_html(f"could not store the upload ({exc.strerror or type(exc).__name__})")
     messages = [*messages, {"role": "assistant", "content": content}]
-    return None, messages, gr.Dropdown(choices=collection_names(settings))
+    return None, messages, gr.Dropdown(choices=visitor.gate.choices(visitor.caller)[0])
 
 
-def documents(settings: Settings, name: str) -> tuple[str, Any]:
-    """The Documents tab for collection ``name``: the table (HTML) and the names to choose from for removal."""
+def documents(settings: Settings, name: str, visitor: Visitor | None = None) -> tuple[str, Any]:
+    """The Documents tab for collection ``name``: the table (HTML) and the names to choose from for removal.
+
+    ``visitor`` (default: the operator) needs the right to read ``name``.
+    """
     try:
+        name = (visitor or Visitor.operator(settings)).check(name, Right.READ, "list")
         assistant = _open(settings, name, None, None)
         listed = assistant.documents()
     except RagError as exc:
@@ -127,13 +144,21 @@ def documents(settings: Settings, name: str) -> tuple[str, Any]:
     return render_documents(listed, assistant.settings.collection), gr.Dropdown(choices=choices, value=None)
 
 
-def remove(settings: Settings, policy: WebPolicy, name: str, document: str | None) -> tuple[Any, ...]:
+def remove(
+    settings: Settings, policy: WebPolicy, name: str, document: str | None, visitor: Visitor | None = None
+) -> tuple[Any, ...]:
     """Remove ``document`` (a display name) from collection ``name``, and its stored file if it was uploaded;
-    return (table, choices, notice)."""
+    return (table, choices, notice). ``visitor`` (default: the operator) needs the right to delete in ``name``."""
+    visitor = visitor or Visitor.operator(settings)
     try:
-        policy.check_delete()
+        try:
+            policy.check_delete()
+        except RagError as exc:
+            visitor.refuse(Action.DELETE, name, str(exc), document)
+            raise
         if not document:
             raise RagError("choose the document to remove")
+        name = visitor.check(name, Right.DELETE, Action.DELETE, document)
         assistant = _open(settings, name, None, None)
         found = [d for d in assistant.documents() if d.name == document]
         if len(found) != 1:
@@ -147,23 +172,33 @@ def remove(settings: Settings, policy: WebPolicy, name: str, document: str | Non
             Path(removed.path).unlink(missing_ok=True)
         collection = assistant.settings.collection
         log.warning("a web user removed %s (%d chunks) from collection %r", removed.path, removed.chunks, collection)
+        visitor.record(Action.DELETE, collection, removed.name)
         notice = html.escape(f"Removed {removed.name} ({removed.chunks} chunks) from collection {collection!r}.")
     except RagError as exc:
         notice = error_html(str(exc))
     except OSError as exc:
         log.exception("removing an uploaded file failed")
         notice = error_html(f"could not remove the uploaded file ({exc.strerror or type(exc).__name__})")
-    return (*documents(settings, name), notice)
+    if not visitor.may(name, Right.READ):  # listing it would be refused a second time: say so once
+        return error_html(not_found(name or settings.collection)), gr.Dropdown(choices=[], value=None), notice
+    return (*documents(settings, name, visitor), notice)
 
 
-def ask_api(settings: Settings) -> Callable[[str, str | None, int | None, str | None], str]:
-    """The function behind the ``/ask`` API endpoint, answering over ``settings``.
+def ask_api(settings: Settings, gate: Gate | None = None) -> Callable[..., str]:
+    """The function behind the ``/ask`` API endpoint, answering over ``settings`` for the callers ``gate`` admits
+    (default: everyone may ask everything).
 
-    Gradio publishes its parameters and docstring as the endpoint's signature, so it takes only the API's arguments.
+    Gradio publishes its parameters and docstring as the endpoint's signature, so it takes only the API's arguments
+    (and the request, which Gradio fills in and does not publish).
     """
+    gate = gate or Gate(settings)
 
     def ask(
-        question: str, collection: str | None = None, top_k: int | None = None, strictness: str | None = None
+        question: str,
+        collection: str | None = None,
+        top_k: int | None = None,
+        strictness: str | None = None,
+        request: gr.Request | None = None,
     ) -> str:
         """Answer ``question`` over ``collection`` (default: the server's) with ``top_k`` sources, checked at
         ``strictness`` (lenient, balanced or strict; default and lowest: the server's).
@@ -174,7 +209,10 @@ def ask_api(settings: Settings) -> Callable[[str, str | None, int | None, str | 
         # A JSON text, not a dict: gradio_client takes any dict with a "path" key (citations have one)
         # for a file to download, and fails.
         try:
-            answer = _open(settings, collection, top_k, None, strictness).ask(question)
+            visitor = gate.visitor(request)
+            name = visitor.check(collection, Right.READ, Action.ASK)
+            visitor.record(Action.ASK, name, question=question)
+            answer = _open(settings, name, top_k, None, strictness).ask(question)
             return json.dumps(public_answer(answer), ensure_ascii=False)
         except RagError as exc:
             raise gr.Error(public_message(str(exc)), print_exception=False) from exc
@@ -187,12 +225,7 @@ def _open(
 ) -> Assistant:
     """The assistant for the controls' values (empty ones: the server's settings); rejects a bad collection name and
     a strictness below the server's."""
-    name = (collection or "").strip() or settings.collection
-    if not _COLLECTION_NAME.match(name):
-        raise RagError(
-            f"invalid collection name {name!r}: use 3-63 letters, digits, '.', '_' or '-', "
-            "starting and ending with a letter or digit"
-        )
+    name = check_collection_name((collection or "").strip() or settings.collection)
     return Assistant.open(
         settings=settings,
         collection=name,
@@ -210,8 +243,9 @@ def _uploads(assistant: Assistant) -> Path:
     return Path(assistant.settings.index_dir).absolute() / "uploads" / assistant.settings.collection
 
 
-def _add_files(assistant: Assistant, folder: Path, paths: list[str], progress: gr.Progress) -> str:
-    """Check, copy into ``folder`` and index each upload; the chat message (HTML) saying what was added and what not."""
+def _add_files(assistant: Assistant, folder: Path, paths: list[str], progress: gr.Progress) -> tuple[str, list[str]]:
+    """Check, copy into ``folder`` and index each upload; the chat message (HTML) saying what was added and what not,
+    and the names of the files added."""
     added: list[str] = []
     problems: list[str] = []
     chunks = 0
@@ -237,4 +271,4 @@ def _add_files(assistant: Assistant, folder: Path, paths: list[str], progress: g
         lines.append(html.escape(f"Added {', '.join(added)} to collection {collection!r} ({chunks} new chunks)."))
     if problems:
         lines.append(error_html("Could not add " + "; ".join(problems)))
-    return "<br>".join(lines)
+    return "<br>".join(lines), added

@@ -1,4 +1,4 @@
-"""The ``rag`` command line: index, ask, chat, status, serve, collections, documents, eval, calibrate.
+"""The ``rag`` command line: index, ask, chat, status, serve, collections, documents, eval, calibrate, keys.
 
 Heavy libraries (torch, chromadb, llama.cpp) are imported inside the commands, so that
 ``rag --help`` answers at once.
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from rag.cli import commands
 from rag.cli.calibrate import add_calibrate_parser, cmd_calibrate
 from rag.cli.eval import add_eval_parser, cmd_eval
+from rag.cli.keys import add_keys_parser, cmd_keys
 from rag.config import RetrievalMode, Settings, Strictness
 from rag.ingest.formats import SUPPORTED_SUFFIXES
 from rag.llm import backend_usage
@@ -29,7 +30,8 @@ EXAMPLES = {
         "example:\n  rag serve --port 7860 --auth alice:secret\n"
         "  rag serve --llm local:qwen2.5-1.5b --allow-llm local:smollm2-135m --auth-file logins.txt\n"
         "  (an --auth-file line is USER:HASH; make one with: python -m ui.auth USER)\n"
-        "  rag serve --api-key-file keys.txt   (OpenAI-compatible API at /v1: model rag:COLLECTION)"
+        "  rag serve --api-key-file keys.txt   (OpenAI-compatible API at /v1: model rag:COLLECTION)\n"
+        "  rag serve --users users.toml --audit-log audit.jsonl   (users, groups and rights: docs/access.md)"
     ),
     "collections": "example:\n  rag collections\n  rag collections --delete old-notes",
     "documents": (
@@ -46,10 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         "--chroma-url", help="use the Chroma server at this URL instead of --index-dir (env RAG_CHROMA_URL)"
     )
     answering = argparse.ArgumentParser(add_help=False)
-    answering.add_argument(
-        "--llm",
-        help=f"{backend_usage()} (env RAG_LLM; default: {Settings.llm})",
-    )
+    answering.add_argument("--llm", help=f"{backend_usage()} (env RAG_LLM; default: {Settings.llm})")
     answering.add_argument(
         "--retrieval",
         choices=[mode.value for mode in RetrievalMode],
@@ -108,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     documents.add_argument("--json", action="store_true", help="print the documents (or the removed one) as JSON")
     add_eval_parser(commands, [common, answering])
     add_calibrate_parser(commands, [common, answering])
+    add_keys_parser(commands, [common])
     return parser
 
 
@@ -117,6 +117,20 @@ def _serve_arguments(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
     serve.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
     serve.add_argument("--auth-file", metavar="FILE", help="require one of the logins in FILE (USER:HASH lines)")
+    serve.add_argument(
+        "--users",
+        metavar="FILE",
+        help="users, groups, roles and who may read, write and delete in which collection (TOML; docs/access.md); "
+        "replaces --auth and --auth-file",
+    )
+    serve.add_argument(
+        "--audit-log",
+        metavar="FILE",
+        help="append one JSON line per login, question, upload, removal, key use and refusal to FILE",
+    )
+    serve.add_argument(
+        "--audit-questions", action="store_true", help="write the questions' text into the audit log (default: no)"
+    )
     serve.add_argument(
         "--allow-llm",
         metavar="SPEC",
@@ -128,7 +142,8 @@ def _serve_arguments(serve: argparse.ArgumentParser) -> None:
         "--allow-delete",
         action=argparse.BooleanOptionalAction,
         default=False,
-        help="let web users remove documents from a collection in the Documents tab (default: no)",
+        help="let web users remove documents from a collection in the Documents tab (default: no; "
+        "with --users, the file's delete rules decide)",
     )
     serve.add_argument("--max-upload-mb", type=float, default=50.0, help="largest uploaded file (default: 50)")
     serve.add_argument("--max-files", type=int, default=20, help="files per upload (default: 20)")
@@ -193,4 +208,5 @@ COMMANDS = {
     "calibrate": cmd_calibrate,
     "collections": commands.cmd_collections,
     "documents": commands.cmd_documents,
+    "keys": cmd_keys,
 }

@@ -166,10 +166,17 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.access import AccessPolicy, AccessRules
     from ui.api import ApiAccess
     from ui.app import serve  # the web front end imports rag, never the other way round at import time
+    from ui.audit import AuditLog
+    from ui.gate import Gate
     from ui.policy import WebPolicy
 
+    rules = AccessRules.read(args.users) if args.users else None
+    if args.audit_questions and not args.audit_log:
+        raise ValueError("--audit-questions writes into the audit log: give --audit-log FILE too")
+    gate = Gate(settings, AccessPolicy(rules), AuditLog(args.audit_log, args.audit_questions))
     policy = WebPolicy.default(
         settings.llm,
         args.allow_llm,
@@ -177,10 +184,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         max_files=args.max_files,
         max_collection_mb=args.max_collection_mb,
         queue_size=args.queue_size,
-        allow_delete=args.allow_delete,
+        allow_delete=args.allow_delete or rules is not None,  # with users, their delete rights decide
     )
     api = ApiAccess.from_flags(args.api_key, args.api_key_file, args.api_busy_timeout)
-    serve(settings, args.host, args.port, args.auth, args.auth_file, policy, api)
+    serve(settings, args.host, args.port, args.auth, args.auth_file, policy, api, gate)
     return 0
 
 
