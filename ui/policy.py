@@ -100,6 +100,7 @@ def check_strictness(requested: str | None, operator: Strictness) -> Strictness:
     >>> check_strictness("strict", Strictness.BALANCED).value, check_strictness(None, Strictness.STRICT).value
     ('strict', 'strict')
     """
+    operator = Strictness(operator)
     allowed = [level.value for level in Strictness if level.rank >= operator.rank]
     level = (requested or "").strip().lower() or operator.value
     if level not in allowed:

@@ -111,7 +111,7 @@ def _probe_check(settings: Settings) -> str:
 
     if settings.llm.startswith("local:"):
         return "logprobs"
-    llm = load_llm(settings.replace(llm_timeout=min(settings.llm_timeout, 10.0)))
+    llm = load_llm(settings.replace(llm_timeout=min(settings.llm_timeout, 30.0)))
     llm.yes_probability(verification_messages("Is the sky blue?", "The sky is blue."))  # type: ignore[attr-defined]
     return str(llm.check)  # type: ignore[attr-defined]
 

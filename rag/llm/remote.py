@@ -17,7 +17,7 @@ import httpx
 
 from rag.config import Settings
 from rag.errors import ModelError
-from rag.llm.base import Message, approx_tokens
+from rag.llm.base import Message
 
 if TYPE_CHECKING:
     from rag.answer import Source
@@ -50,6 +50,18 @@ class _YesNoCheck:
     def _coarse(self) -> None:
         log.warning("%s returned no logprobs: its question check reads the word yes or no (coarse)", self.name)
         _COARSE_SERVERS.add((self.url, self.model))
+
+
+def server_tokens(text: str) -> int:
+    """A served model's token count, estimated at 4 characters a token (English text; Qwen2.5 reads 4.4 on
+    squad2-dev's excerpts). The excerpt budget (``context_tokens``) is counted with it: at a cautious 3 a token, a
+    served model read a third less than the same model in process (681 characters against 1,066, median of 40
+    squad2-dev questions) and answered fewer questions.
+
+    >>> server_tokens("DeepSeek has 140 people.")
+    6
+    """
+    return (len(text) + 3) // 4
 
 
 def yes_share(alternatives: Iterable[Mapping[str, Any]]) -> float | None:
@@ -176,8 +188,8 @@ class OpenAILLM(_YesNoCheck):
         return said_yes(((reply.get("choices") or [{}])[0].get("message") or {}).get("content") or "")
 
     def count_tokens(self, text: str) -> int:
-        """An estimate: the server's tokenizer is not available here."""
-        return approx_tokens(text)
+        """An estimate: the server's tokenizer is not available here (:func:`server_tokens`)."""
+        return server_tokens(text)
 
 
 _ASK_LOGPROBS = {"logprobs": True, "top_logprobs": TOP_LOGPROBS}
@@ -251,8 +263,8 @@ class OllamaLLM(_YesNoCheck):
         return said_yes((reply.get("message") or {}).get("content") or "")
 
     def count_tokens(self, text: str) -> int:
-        """An estimate: Ollama's tokenizer is not available here."""
-        return approx_tokens(text)
+        """An estimate: Ollama's tokenizer is not available here (:func:`server_tokens`)."""
+        return server_tokens(text)
 
 
 class _NoLogprobs(ModelError):
