@@ -48,7 +48,7 @@ def test_a_user_may_raise_the_strictness_but_never_lower_it(seed_index, caplog):
     policy = WebPolicy.default(settings.llm)
     question = "Which city does Fiona Zhou work in?"
     *_, (_, messages, done, _) = chat(settings, policy, question, [], [], "", 2, "", "lenient")
-    assert "strictness balanced; choose one of: balanced, strict" in messages[-1]["content"] and done == []
+    assert "strictness balanced; choose one of&#58; balanced, strict" in messages[-1]["content"] and done == []
     assert "refused strictness 'lenient'" in caplog.text
     *_, (_, messages, done, _) = chat(settings, policy, question, [], [], "", 2, "", "strict")
     assert "Shenzhen" in done[-1]["answer"].text and 'class="unchecked"' in messages[-1]["content"]
