@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +15,8 @@ from tests.support import SEED_FILE, assert_matches_schema
 RAG = [sys.executable, "-m", "rag.cli"]
 
 
-def rag(*args: str, index_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_LLM": "local:smollm2-135m", "RAG_TOP_K": "2"}
+def rag(*args: str, index_dir: Path, stdin: str | None = None, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_LLM": "local:smollm2-135m", "RAG_TOP_K": "2", **extra}
     return subprocess.run([*RAG, *args], input=stdin, capture_output=True, text=True, env=env, timeout=600)
 
 
@@ -110,3 +111,32 @@ def test_ask_says_when_a_sentence_of_the_sources_stands_in_for_the_models_refusa
     assert capsys.readouterr().out == "From the sources instead: Fiona Zhou works in Shenzhen [1].\n"
     _print_answer(answer, "Fiona Zhou works in Shenzhen. [1]")
     assert capsys.readouterr().out == "Checked answer: Fiona Zhou works in Shenzhen [1].\n"
+
+
+def test_status_names_the_index_format_and_the_command_that_rebuilds_an_older_index(tmp_path, seed_copy, monkeypatch):
+    from rag.ingest import indexing
+
+    monkeypatch.setattr(indexing, "INDEX_FORMAT", 1)  # this version's code, writing as the one before
+    Assistant.open(index_dir=tmp_path).add([seed_copy])
+    monkeypatch.undo()
+    status = rag("status", index_dir=tmp_path)
+    assert "* default: 1 documents" in status.stdout and "index format 1" in status.stdout
+    (message,) = [line.strip() for line in status.stdout.splitlines() if "rebuild it with" in line]
+    assert message == (
+        "collection 'default' was built by an older version (index format 1; this version writes 2): "
+        f"rebuild it with: rag index {seed_copy} --collection default"
+    )
+    asked = rag("ask", "--llm", "extractive", "Which city does Fiona Zhou work in?", index_dir=tmp_path)
+    assert asked.returncode == 0 and asked.stderr.strip() == f"warning: {message}"  # never silently worse
+
+    _, *arguments = shlex.split(message.split("rebuild it with: ")[1])
+    rebuilt = rag(*arguments, index_dir=tmp_path)
+    assert rebuilt.stdout.startswith("1 indexed ("), rebuilt.stdout + rebuilt.stderr
+    status = rag("status", index_dir=tmp_path)
+    assert "index format 2" in status.stdout and "rebuild" not in status.stdout
+
+    contextual = rag("status", index_dir=tmp_path, RAG_CONTEXTUAL_CHUNKS="1")  # settings the index was not built with
+    assert (
+        "was built with other settings (chunking 1000/200/2; the settings say 1000/200/2/context): rebuild it "
+        f"with: RAG_CONTEXTUAL_CHUNKS=1 rag index {seed_copy} --collection default"
+    ) in contextual.stdout
