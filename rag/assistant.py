@@ -23,9 +23,18 @@ from rag.embedding import Embedder, cached
 from rag.errors import IndexStateError
 from rag.ingest.indexing import IndexResult, index_paths
 from rag.llm import LLM, Message, load_llm
+from rag.llm.base import approx_tokens
 from rag.llm.extractive import extractive_answer
 from rag.llm.local import LocalLLM
-from rag.prompt import SYSTEM_PROMPT, Turn, build_messages, follows_up, select_excerpts, standalone_query
+from rag.prompt import (
+    SYSTEM_PROMPT,
+    Turn,
+    build_messages,
+    follows_up,
+    only_sources_read,
+    select_excerpts,
+    standalone_query,
+)
 from rag.retrieval import Retriever
 from rag.store import CollectionInfo, Store
 
@@ -53,6 +62,8 @@ class Assistant:
         self.calibrating = False
         """Set by ``rag calibrate``: every answer the citation check lets through is shown (threshold 0) with the
         highest P(yes) of its quotes, so that one run tells what each threshold would show."""
+        self.on_prompt: Callable[[list[Message]], None] | None = None
+        """Called with each prompt before the LLM reads it: ``rag eval`` records what was read (excerpt recall)."""
 
     @classmethod
     def open(
@@ -129,8 +140,8 @@ class Assistant:
         self.retriever.refresh()
         return found[0]
 
-    def retrieve(self, question: str, follow_up: str = "") -> list[Source]:
-        """The ``top_k`` chunks closest to ``question``, numbered from 1.
+    def retrieve(self, question: str, follow_up: str = "", k: int | None = None) -> list[Source]:
+        """The ``k`` (default ``top_k``) chunks closest to ``question``, numbered from 1.
 
         With ``follow_up`` (the follow-up as asked, when ``question`` joins it to the turn before), the chunks
         closest to each take turns: the earlier turn's words must not crowd out what the follow-up asks for
@@ -141,7 +152,7 @@ class Assistant:
                 f"collection {self.settings.collection!r} in {self.settings.index_dir} is empty: "
                 "index documents first (rag index PATH)"
             )
-        k = self.settings.top_k
+        k = k or self.settings.top_k
         hits = self.retriever.retrieve(question, k)
         if follow_up and follow_up != question:
             alone = self.retriever.retrieve(follow_up, k)
@@ -149,6 +160,22 @@ class Assistant:
             turns = [hit for pair in zip(alone, hits, strict=False) for hit in pair] + alone + hits
             hits = list({c.id: (c, best[c.id]) for c, _ in turns}.values())[:k]
         return [Source(n, chunk, round(score, 4)) for n, (chunk, score) in enumerate(hits, start=1)]
+
+    def read(
+        self, question: str, history: Sequence[Turn] = (), count_tokens: Callable[[str], int] = approx_tokens
+    ) -> tuple[list[Source], list[Message]]:
+        """The sources the LLM would read for ``question`` and the prompt it would read them in, without asking it
+        (and without the ``min_score`` refusal): what ``rag eval --retrieval-only`` scores recall on.
+        ``count_tokens``: the LLM's tokenizer (default: an estimate)."""
+        question, history, query = _framed(question, history)
+        pool = self.retrieve(query, follow_up=question, k=self._pool(whole_chunks=False))
+        return self._prompt(question, query, pool, history, count_tokens, False, _embed_cached())
+
+    def _pool(self, whole_chunks: bool) -> int:
+        """How many chunks are retrieved: ``top_k``, or the wider ``excerpt_pool`` the excerpts are chosen from."""
+        if whole_chunks or self.settings.context_tokens <= 0:
+            return self.settings.top_k
+        return max(self.settings.top_k, self.settings.excerpt_pool)
 
     def _messages(
         self,
@@ -159,15 +186,31 @@ class Assistant:
         llm: LLM,
         embed: Callable[[list[str]], list[list[float]]],
     ) -> list[Message]:
-        """The prompt: the excerpts that matter for ``query`` (``context_tokens``), or whole chunks that fit the
-        context window with room left for the answer."""
+        """The prompt for ``sources`` (see :meth:`_prompt`)."""
+        return self._prompt(question, query, sources, history, llm.count_tokens, llm.name == "extractive", embed)[1]
+
+    def _prompt(
+        self,
+        question: str,
+        query: str,
+        sources: Sequence[Source],
+        history: Sequence[Turn],
+        count_tokens: Callable[[str], int],
+        whole_chunks: bool,
+        embed: Callable[[list[str]], list[list[float]]],
+    ) -> tuple[list[Source], list[Message]]:
+        """The sources read and the prompt: the excerpts that matter for ``query`` (``context_tokens``), or
+        (``whole_chunks``) whole chunks that fit the context window with room left for the answer. From a pool wider
+        than ``top_k``, only the sources an excerpt was chosen from are kept, numbered as the LLM reads them."""
         budget = self.settings.context_window - self.settings.max_tokens
-        if self.settings.context_tokens <= 0 or llm.name == "extractive":  # extractive reads no prompt
-            return build_messages(question, sources, history, budget, llm.count_tokens)
+        if whole_chunks or self.settings.context_tokens <= 0:
+            return list(sources), build_messages(question, sources, history, budget, count_tokens)
         # A follow-up's excerpts are chosen for it and the question before it, not for the earlier answer's words.
         focus = question if query == question or not history else f"{history[-1][0]} {question}"
-        excerpts = select_excerpts(focus, sources, embed, self.settings.context_tokens, llm.count_tokens)
-        return build_messages(question, sources, history, budget, llm.count_tokens, excerpts)
+        excerpts = select_excerpts(focus, sources, embed, self.settings.context_tokens, count_tokens)
+        if len(sources) > self.settings.top_k:
+            sources, excerpts = only_sources_read(sources, excerpts)
+        return list(sources), build_messages(question, sources, history, budget, count_tokens, excerpts)
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """Answer ``question`` (optionally within a conversation) with checked citations."""
@@ -191,20 +234,23 @@ class Assistant:
         LLM starts: a reader sees the evidence while the answer is written."""
         llm = self.llm  # fail fast on a missing model, before any other work
         started = time.perf_counter()
-        question = question.strip()
-        history = history if follows_up(question) else ()
-        query = standalone_query(question, history)  # also what a model-less backend matches sources against
-        sources = self.retrieve(query, follow_up=question)
+        question, history, query = _framed(question, history)  # query: also what a model-less backend matches
+        whole_chunks = llm.name == "extractive"  # extractive reads no prompt: it quotes whole chunks
+        pool = self.retrieve(query, follow_up=question, k=self._pool(whole_chunks))
         retrieved = time.perf_counter()
-        yield sources
+        sources = pool[: self.settings.top_k]
         if not sources or max(s.score for s in sources) < self.settings.min_score:
+            yield sources
             yield REFUSAL
             yield Answer(question, REFUSAL, [], sources, True, _timings(started, retrieved))
             return
         pieces: list[str] = []
         first_token = 0.0
         embed = _embed_cached()
-        messages = self._messages(question, query, sources, history, llm, embed)
+        sources, messages = self._prompt(question, query, pool, history, llm.count_tokens, whole_chunks, embed)
+        yield sources
+        if self.on_prompt:
+            self.on_prompt(messages)
         for piece in llm.stream_chat(messages, self.settings.max_tokens, question=query, sources=sources):
             first_token = first_token or time.perf_counter()
             pieces.append(piece)
@@ -317,6 +363,13 @@ def load_models(settings: Settings, *also: Callable[[], object]) -> LLM:
         for thread in waits:
             thread.join()
     return llm
+
+
+def _framed(question: str, history: Sequence[Turn]) -> tuple[str, Sequence[Turn], str]:
+    """The question stripped, the history it follows up (none when it stands alone) and its retrieval query."""
+    question = question.strip()
+    history = history if follows_up(question) else ()
+    return question, history, standalone_query(question, history)
 
 
 @functools.cache

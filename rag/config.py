@@ -94,6 +94,12 @@ class Settings:
     """Tokens of source text the LLM reads: the sentences that matter for the question, each with the one before
     it when it needs it (``0``: whole chunks, cut to the context window). Fewer tokens, sooner answers: measured in
     benchmarks/levers.py, quality in evals/README.md."""
+    excerpt_pool: int = 0
+    """Chunks retrieved to choose the ``context_tokens`` of excerpts from, when more than ``top_k``: the sources
+    shown and cited are then the ones an excerpt was chosen from (0: ``top_k``; measured in evals/README.md)."""
+    contextual_chunks: bool = False
+    """Embed and keyword-index each chunk after its document's title and its heading, so that a passage that says
+    "it" is found by the title's words; takes effect on re-indexing (``rag status`` says when an index differs)."""
     max_tokens: int = 256
     """Upper bound on generated answer tokens."""
     context_window: int = 4096

@@ -139,6 +139,33 @@ def select_excerpts(
     return excerpts
 
 
+def only_sources_read(sources: Sequence[Source], excerpts: Excerpts) -> tuple[list[Source], Excerpts]:
+    """The ``sources`` an excerpt was chosen from, numbered from 1 in their order, and the excerpts renumbered with
+    them: the LLM, the sources panel and the citations then see the same numbers.
+
+    >>> chunk = Chunk("c", "a.txt", "One. Two.", 0, 9, "")
+    >>> read, spans = only_sources_read([Source(1, chunk, 0.9), Source(2, chunk, 0.8), Source(3, chunk, 0.7)],
+    ...                                 {3: [(5, 9)], 1: [(0, 4)]})
+    >>> [(s.n, s.score) for s in read], spans
+    ([(1, 0.9), (2, 0.7)], {1: [(0, 4)], 2: [(5, 9)]})
+    """
+    read = [source for source in sources if source.n in excerpts]
+    renumbered = [dataclasses.replace(source, n=n) for n, source in enumerate(read, start=1)]
+    return renumbered, {n: excerpts[source.n] for n, source in enumerate(read, start=1)}
+
+
+def documents_read(messages: Sequence[Message]) -> str:
+    """The source text of a prompt (between the last message's ``<documents>`` tags): what the LLM read.
+
+    >>> documents_read([{"role": "user", "content": user_turn(["[1] It has 140 people."], "How many?")}])
+    '[1] It has 140 people.'
+    """
+    content = messages[-1]["content"] if messages else ""
+    start = content.find("<documents>\n")
+    end = content.find("\n</documents>", start)  # a source cannot hold the tag (without_template_tokens)
+    return content[start + len("<documents>\n") : end] if 0 <= start < end else ""
+
+
 def _context_of(candidates: Sequence[_Candidate], i: int) -> int | None:
     """The candidate sentence that ``candidates[i]`` needs beside it, if any: a table row's header row (its column
     names), else the sentence before it when :func:`needs_the_one_before` says so (same source only)."""

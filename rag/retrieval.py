@@ -99,18 +99,18 @@ class KeywordIndex:
         from llama_index.core.schema import TextNode
 
         BM25Retriever = _bm25_retriever_class()
-        chunks = store.chunks()
-        nodes: list[Any] = [TextNode(id_=c.id, text=c.text) for c in chunks]
+        texts = store.indexed_texts()
+        nodes: list[Any] = [TextNode(id_=cid, text=text) for cid, text in texts]
         retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=len(nodes))
-        fingerprint = fingerprint or _fingerprint([c.id for c in chunks])
+        fingerprint = fingerprint or _fingerprint([cid for cid, _ in texts])
         # Write into a fresh folder and swap it in, so a crash never leaves a half-written index.
         partial = folder.with_name(folder.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         retriever.persist(str(partial), show_progress=False)
-        (partial / "fingerprint.json").write_text(json.dumps({"fingerprint": fingerprint, "chunks": len(chunks)}))
+        (partial / "fingerprint.json").write_text(json.dumps({"fingerprint": fingerprint, "chunks": len(texts)}))
         shutil.rmtree(folder, ignore_errors=True)
         partial.rename(folder)
-        return cls(retriever, fingerprint, len(chunks))
+        return cls(retriever, fingerprint, len(texts))
 
     def search(self, query: str, k: int) -> list[str]:
         """Ids of the ``k`` best BM25 matches that share at least one term with ``query``."""
@@ -145,21 +145,25 @@ class Retriever:
     def __init__(self, store: Store, keyword_dir: Path, mode: RetrievalMode | str = RetrievalMode.HYBRID) -> None:
         self.store = store
         self.mode = RetrievalMode(mode)
+        self.rankers = RANKERS[self.mode]
+        """The rankings fused and their weights (evals/recall_experiments.py tries others)."""
+        self.rrf_k = RRF_K
+        """The fusion constant (:func:`reciprocal_rank_fusion`)."""
         self._keyword_dir = keyword_dir
         self._keyword: KeywordIndex | None = None
 
     def refresh(self) -> None:
         """Bring the keyword index up to date with the collection (after indexing)."""
-        if any(ranker == "keyword" for ranker, _ in RANKERS[self.mode]):
+        if any(ranker == "keyword" for ranker, _ in self.rankers):
             self._keyword = KeywordIndex.open(self.store, self._keyword_dir)
 
     def retrieve(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         """The ``k`` best chunks for ``query`` with their cosine similarity to it, best first."""
         embedding = Embedder.for_questions().embed_query(query)
-        rankers = RANKERS[self.mode]
+        rankers = self.rankers
         pool = k * CANDIDATES_PER_SOURCE if len(rankers) > 1 else k
         rankings = [getattr(self, f"_{ranker}_ranking")(query, embedding, pool) for ranker, _ in rankers]
-        ids = reciprocal_rank_fusion(rankings, [weight for _, weight in rankers])[:k]
+        ids = reciprocal_rank_fusion(rankings, [weight for _, weight in rankers], self.rrf_k)[:k]
         return self.store.similarities(ids, embedding)
 
     def _vector_ranking(self, query: str, embedding: list[float], pool: int) -> list[str]:

@@ -12,6 +12,7 @@ the next run.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -35,6 +36,10 @@ class CollectionInfo:
     documents: int
     chunks: int
     embed_model: str
+    chunkings: tuple[str, ...] = ()
+    """The distinct chunking keys of its chunks (:func:`rag.ingest.indexing.chunking_key`): how it was built."""
+    folder: str = ""
+    """The folder that holds all its files (their common path), for the command that rebuilds it."""
 
 
 @dataclass
@@ -149,8 +154,11 @@ class Store:
         first: int = 0,
         last_batch: bool = True,
         size: int | None = None,
+        contexts: Sequence[str] = (),
     ) -> None:
-        """Upsert one batch of a file's chunks, numbered from ``first``; ``size`` is the file's, in bytes.
+        """Upsert one batch of a file's chunks, numbered from ``first``; ``size`` is the file's, in bytes;
+        ``contexts``: per chunk, the title and heading it was embedded after (contextual chunks), which the
+        keyword index reads before its text too.
 
         The last chunk of the ``last_batch`` records the file's chunk count: until it is
         written, the file does not count as stored.
@@ -177,6 +185,8 @@ class Store:
             if c.name:
                 meta["name"] = c.name
             meta["instructions"] = len(c.instructions)
+            if contexts and contexts[n - first]:
+                meta["context"] = contexts[n - first]
             if c.instructions:
                 meta["instruction_spans"] = ",".join(f"{s}-{e}" for s, e in c.instructions)
             metadatas.append(meta)
@@ -248,6 +258,23 @@ class Store:
             if len(page["ids"]) < _PAGE:
                 return chunks
 
+    def indexed_texts(self) -> list[tuple[str, str]]:
+        """Every chunk's id and the text it is keyword-indexed by: its context (contextual chunks), then its text."""
+        rows: list[tuple[str, str]] = []
+        while True:
+            page = self._collection.get(include=["documents", "metadatas"], limit=_PAGE, offset=len(rows))
+            rows.extend(
+                (cid, f"{meta['context']}\n{text}" if meta.get("context") else text)
+                for cid, text, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+            )
+            if len(page["ids"]) < _PAGE:
+                return rows
+
+    def chunking(self) -> str | None:
+        """The chunking key of one chunk (None when empty): a constant-time look at how the collection was built."""
+        found = self._collection.get(limit=1, include=["metadatas"])["metadatas"]
+        return str(found[0].get("chunking", "")) if found else None
+
     def similarities(self, ids: Sequence[str], embedding: Sequence[float]) -> list[tuple[Chunk, float]]:
         """The chunks ``ids``, in that order, with their cosine similarity to ``embedding``."""
         if not ids:
@@ -317,11 +344,19 @@ def _metadatas(collection: Any) -> list[dict[str, Any]]:
 
 
 def _info(collection: Any) -> CollectionInfo:
+    metadatas = _metadatas(collection)
+    paths = sorted({str(meta.get("path")) for meta in metadatas})
+    try:
+        folder = os.path.commonpath([os.path.dirname(path) for path in paths]) if paths else ""
+    except ValueError:  # paths on different drives
+        folder = ""
     return CollectionInfo(
         name=collection.name,
-        documents=len({meta.get("path") for meta in _metadatas(collection)}),
-        chunks=int(collection.count()),
+        documents=len(paths),
+        chunks=len(metadatas),
         embed_model=str((collection.metadata or {}).get("embed_model")),
+        chunkings=tuple(sorted({str(meta.get("chunking", "")) for meta in metadatas})),
+        folder=folder,
     )
 
 

@@ -13,7 +13,7 @@ from rag.config import Settings, Strictness
 from rag.embedding import Embedder
 from rag.errors import IndexStateError
 from rag.llm.local import SMOLLM2, model_path
-from rag.prompt import SYSTEM_PROMPT
+from rag.prompt import SYSTEM_PROMPT, documents_read
 from rag.verification import DECLINED_MARGIN, answers_question, passage, title, verdict_messages, verification_messages
 from tests.support import SEED_FACTS, SEED_FILE, assert_cites_seed
 
@@ -241,3 +241,35 @@ def test_a_bare_yes_is_answered_with_the_sentence_that_says_so(seed_index):
     answer = dataclasses.replace(answer, sources=sources)
     assert answer.text.startswith("Yes. ") and "Shenzhen" in answer.text and not answer.refused
     assert_cites_seed(answer)
+
+
+def test_a_wider_excerpt_pool_shows_and_numbers_only_the_sources_read(seed_index):
+    """``excerpt_pool``: excerpts chosen from more chunks in the same budget; the sources are the ones read."""
+    question = "Which city does Fiona Zhou work in?"
+    narrow = Assistant.open(index_dir=seed_index, top_k=2, context_tokens=60)
+    wide = Assistant.open(index_dir=seed_index, top_k=2, context_tokens=60, excerpt_pool=6)
+    pool = [s.chunk.id for s in wide.retrieve(question, k=6)]
+    assert len(pool) > 2  # the seed has more chunks than top_k
+    sources, messages = wide.read(question)
+    read = documents_read(messages)
+    assert "Shenzhen" in read and [s.n for s in sources] == list(range(1, len(sources) + 1))
+    assert all(f"[{s.n}] " in read for s in sources)  # every source shown was read, under its number
+    ids = [s.chunk.id for s in sources]
+    assert ids == sorted(ids, key=pool.index)  # in rank order
+    before = narrow.read(question)[0]  # without a pool, as before: the top_k sources, read or not
+    assert [s.chunk.id for s in before] == [s.chunk.id for s in narrow.retrieve(question)]
+
+
+def test_an_answer_from_a_wider_pool_cites_the_sources_it_shows(seed_index):
+    assistant = Assistant.open(
+        index_dir=seed_index, llm="local:smollm2-135m", top_k=2, context_tokens=80, excerpt_pool=6
+    )
+    prompts: list[list[dict[str, str]]] = []
+    assistant.on_prompt = prompts.append
+    items = list(assistant.stream_with_sources("Which city does Fiona Zhou work in?"))
+    shown, answer = items[0], items[-1]
+    assert isinstance(answer, Answer) and answer.sources == shown
+    assert [s.n for s in shown] == list(range(1, len(shown) + 1))
+    (prompt,) = prompts
+    assert all(f"[{s.n}] " in documents_read(prompt) for s in shown)
+    assert all(1 <= c.n <= len(shown) and c.path == shown[c.n - 1].chunk.path for c in answer.citations)

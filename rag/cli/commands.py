@@ -20,6 +20,15 @@ def _open(settings: Settings) -> Assistant:
     return Assistant.open(settings=settings)
 
 
+def warn_if_stale(assistant: Assistant) -> None:
+    """Say so (one line on stderr) when the collection was built by an older version or with other settings."""
+    from rag.ingest.indexing import index_warning
+
+    warning = index_warning(assistant.store, assistant.settings)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from rag.answer import display_path
     from rag.ingest.instructions import describe
@@ -40,6 +49,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     assistant = _open(settings)
+    warn_if_stale(assistant)
     if args.json:
         print(json.dumps(assistant.ask(args.question).to_dict(), indent=2, ensure_ascii=False))
         return 0
@@ -51,6 +61,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from rag.errors import RagError
 
     assistant = _open(settings)
+    warn_if_stale(assistant)
     history: list[tuple[str, str]] = []
     print(f"Chat over collection {settings.collection!r} with {settings.llm}. Empty line or Ctrl-D to quit.")
     while True:
@@ -71,6 +82,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.ingest.indexing import INDEX_FORMAT, index_format, stale_index
     from rag.llm.local import REGISTRY
     from rag.store import list_collections
 
@@ -83,7 +95,14 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         print("collections: none yet; run: rag index PATH")
     for info in collections:
         mark = "*" if info.name == settings.collection else " "
-        print(f"{mark} {info.name}: {info.documents} documents, {info.chunks} chunks, embedded with {info.embed_model}")
+        formats = "/".join(str(n) for n in sorted({index_format(key) for key in info.chunkings}))
+        print(
+            f"{mark} {info.name}: {info.documents} documents, {info.chunks} chunks, embedded with {info.embed_model}, "
+            f"index format {formats or INDEX_FORMAT}"
+        )
+        stale = stale_index(info, settings)
+        if stale:
+            print(f"  {stale}")
     return 0
 
 

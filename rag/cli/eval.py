@@ -173,7 +173,11 @@ def _run(
             status = "; ".join(result.problems) or "ok"
             print(f"[{number}/{len(cases)}] {result.case.id} {result.latency:.1f}s {status}", file=sys.stderr)
 
-    results = evaluate(Assistant.open(settings=settings), cases, args.retrieval_only, progress)
+    from rag.cli.commands import warn_if_stale
+
+    assistant = Assistant.open(settings=settings)
+    warn_if_stale(assistant)
+    results = evaluate(assistant, cases, args.retrieval_only, progress)
     config = {
         "dataset": str(dataset),
         "questions": len(results),

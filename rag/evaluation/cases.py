@@ -3,6 +3,9 @@
 {"id": "s01", "question": "How many people are on DeepSeek's team?",
  "answers": ["140", "around 140"], "answerable": true,
  "gold_sources": ["000_959d6777a251aa29.txt"], "history": [["earlier question", "earlier answer"]]}
+
+``history`` may also be written as chat messages, the shape ``/v1/chat/completions`` takes:
+``[{"role": "user", "content": "earlier question"}, {"role": "assistant", "content": "earlier answer"}]``.
 """
 
 from __future__ import annotations
@@ -44,16 +47,14 @@ class EvalCase:
             raise ValueError("'id' and a non-empty 'question' are required")
         if not isinstance(data.get("answerable", True), bool):
             raise ValueError("'answerable' must be true or false")
-        history = data.get("history") or []
-        if not all(isinstance(t, list | tuple) and len(t) == 2 for t in history):
-            raise ValueError("'history' must be a list of [question, answer] pairs")
+        history = parse_history(data.get("history") or [])
         return cls(
             id=str(data["id"]),
             question=str(data["question"]).strip(),
             answers=tuple(str(a) for a in data.get("answers") or ()),
             answerable=data.get("answerable", True),
             gold_sources=tuple(str(g) for g in data.get("gold_sources") or ()),
-            history=tuple((str(q), str(a)) for q, a in history),
+            history=history,
             payload=str(data.get("payload") or ""),
             kind=str(data.get("kind") or ""),
         )
@@ -73,6 +74,42 @@ class EvalCase:
         if self.payload or self.kind:
             data.update(payload=self.payload, kind=self.kind)
         return data
+
+
+HISTORY_SHAPES = (
+    "'history' must be a list of [question, answer] pairs, or of chat messages "
+    '{"role": "user" or "assistant", "content": TEXT} that alternate, starting with "user" and ending with '
+    '"assistant"'
+)
+"""The error for a ``history`` of another shape: it names both accepted shapes."""
+
+
+def parse_history(history: Any) -> tuple[tuple[str, str], ...]:
+    """The (question, answer) turns of a question file's ``history``: ``[question, answer]`` pairs, or chat
+    messages (``{"role": "user", "content": ...}`` then ``{"role": "assistant", "content": ...}``, repeated).
+
+    >>> parse_history([["Who?", "Liang."]]) == parse_history(
+    ...     [{"role": "user", "content": "Who?"}, {"role": "assistant", "content": "Liang."}])
+    True
+    >>> parse_history([{"role": "user", "content": "Who?"}])
+    Traceback (most recent call last):
+    ...
+    ValueError: 'history' must be a list of [question, answer] pairs, or of chat messages ...
+    """
+    if not isinstance(history, list):
+        raise ValueError(HISTORY_SHAPES)
+    if all(isinstance(turn, list) and len(turn) == 2 and all(isinstance(t, str) for t in turn) for turn in history):
+        return tuple((question, answer) for question, answer in history)
+    roles = ["user", "assistant"] * (len(history) // 2)
+    if len(history) % 2 or not all(
+        isinstance(message, dict)
+        and set(message) == {"role", "content"}
+        and message["role"] == role
+        and isinstance(message["content"], str)
+        for message, role in zip(history, roles, strict=True)
+    ):
+        raise ValueError(HISTORY_SHAPES)
+    return tuple((history[i]["content"], history[i + 1]["content"]) for i in range(0, len(history), 2))
 
 
 def load_cases(path: str | os.PathLike[str]) -> list[EvalCase]:

@@ -85,6 +85,8 @@ def _result_row(result: dict[str, Any]) -> str:
         f"{'<b>' if s['gold'] else ''}{s['n']}:{escape(Path(s['path']).name)}{'</b>' if s['gold'] else ''}"
         for s in result["sources"]
     )
+    if result.get("read"):  # what the model read: the excerpts of its prompt
+        sources += f'<details><summary>read</summary><div class="quote">{escape(result["read"])}</div></details>'
     problems = "<br>".join(escape(p) for p in result["problems"])
     return (
         f'<tr class="{"bad" if result["problems"] else ""}"><td>{escape(case["id"])}</td>'
@@ -103,7 +105,16 @@ def render_html(report: dict[str, Any]) -> str:
     rows = "\n".join(_result_row(r) for r in report["results"])
     header = "".join(
         f"<th>{h}</th>"
-        for h in ("id", "question", "expected", "answer", "citations", "sources (gold bold)", "what went wrong", "s")
+        for h in (
+            "id",
+            "question",
+            "expected",
+            "answer",
+            "citations",
+            "sources (gold bold), read",
+            "what went wrong",
+            "s",
+        )
     )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>rag eval: {escape(report["name"])}</title>

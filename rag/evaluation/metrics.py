@@ -131,6 +131,28 @@ def ndcg_at_k(paths: Sequence[str], gold_sources: Sequence[str], k: int = 10) ->
     return dcg / ideal if ideal else 0.0
 
 
+def source_recall(paths: Sequence[str], gold_sources: Sequence[str]) -> float:
+    """1.0 when a source the answer was built from comes from a gold file, else 0.0: without it, no answer can be
+    right however good the model.
+
+    >>> source_recall(["/x/a2.txt", "/x/a1.txt"], ["a1.txt"]), source_recall([], ["a1.txt"])
+    (1.0, 0.0)
+    """
+    return float(any(is_gold(path, gold_sources) for path in paths))
+
+
+def excerpt_recall(read: str, answers: Sequence[str]) -> float:
+    """1.0 when an acceptable answer occurs (as whole words, normalised as :func:`contains_answer`) in ``read``, the
+    source text the model read (the excerpts of its prompt), else 0.0.
+
+    >>> excerpt_recall("[1] DeepSeek has a team of around 140 people.", ["about 140", "140"])
+    1.0
+    >>> excerpt_recall("[1] DeepSeek has a team of around 1400 people. … [2] It is in Hangzhou.", ["140"])
+    0.0
+    """
+    return contains_answer(read, answers)
+
+
 def citation_ok(path: str, score: float, gold_sources: Sequence[str]) -> bool:
     """A citation is correct when its quote supports its sentence and, if gold is known, it is gold."""
     return score >= MIN_SUPPORT and (not gold_sources or is_gold(path, gold_sources))

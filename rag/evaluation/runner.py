@@ -48,18 +48,29 @@ def evaluate(
     retrieval_only: bool = False,
     on_result: Callable[[int, CaseResult], None] | None = None,
 ) -> list[CaseResult]:
-    """Ask (or, with ``retrieval_only``, only retrieve for) every case and score it."""
-    from rag.prompt import standalone_query
+    """Ask (or, with ``retrieval_only``, only retrieve for) every case and score it.
 
+    What the model reads is recorded from its prompt (:attr:`rag.assistant.Assistant.on_prompt`), at no extra
+    model call; retrieval-only runs score the prompt it would read (:meth:`rag.assistant.Assistant.read`, tokens
+    estimated by :func:`rag.llm.base.approx_tokens`), latency being the retrieval's alone."""
+    from rag.prompt import documents_read, standalone_query
+
+    prompts: list[str] = []
+    assistant.on_prompt = lambda messages: prompts.append(documents_read(messages))
     results = []
     for number, case in enumerate(cases, start=1):
         if retrieval_only:
             started = time.perf_counter()
             sources = assistant.retrieve(standalone_query(case.question, case.history))
-            result = score_case(case, sources, None, time.perf_counter() - started)
+            latency = time.perf_counter() - started
+            shown, messages = assistant.read(case.question, case.history)
+            result = score_case(case, sources, None, latency, (shown, documents_read(messages)))
         else:
+            prompts.clear()
             answer = assistant.ask(case.question, history=list(case.history))
-            result = score_case(case, answer.sources, answer, answer.timings.total)
+            # No prompt: refused before the model was asked, having read nothing.
+            read = (answer.sources, prompts[-1]) if prompts else ([], "")
+            result = score_case(case, answer.sources, answer, answer.timings.total, read)
         results.append(result)
         if on_result:
             on_result(number, result)

@@ -19,9 +19,14 @@ if TYPE_CHECKING:
     from rag.answer import Answer, Source
 
 RETRIEVAL_METRICS = ("hit@1", "hit@5", "mrr", "ndcg@10")
+RECALL_METRICS = ("source_recall", "excerpt_recall")
+"""What the model was given, over the answerable questions: a gold source among the sources read
+(:func:`rag.evaluation.metrics.source_recall`), an acceptable answer among the excerpts read
+(:func:`rag.evaluation.metrics.excerpt_recall`; not for answers that are only yes or no)."""
 ANSWER_METRICS = ("exact_match", "f1", "contains")
 RATE_METRICS = (
     *RETRIEVAL_METRICS,
+    *RECALL_METRICS,
     *ANSWER_METRICS,
     "citation_precision",
     "quote_holds_answer",
@@ -93,10 +98,20 @@ class CaseResult:
     """The LLM's P(yes) that a cited quote answers the question (:mod:`rag.verification`); None if not asked."""
     unverified: list[str] = dataclasses.field(default_factory=list)
     """The sentences of an answer refused because no cited quote answered the question."""
+    read: str | None = None
+    """The source text the model read (its prompt's excerpts; empty when refused before it was asked); None
+    when not recorded."""
 
 
-def score_case(case: EvalCase, sources: Sequence[Source], answer: Answer | None, latency: float) -> CaseResult:
-    """Score one question from its retrieved sources and (unless retrieval-only) its answer."""
+def score_case(
+    case: EvalCase,
+    sources: Sequence[Source],
+    answer: Answer | None,
+    latency: float,
+    read: tuple[Sequence[Source], str] | None = None,
+) -> CaseResult:
+    """Score one question from its retrieved sources and (unless retrieval-only) its answer; ``read``: the sources
+    the model read and their text in its prompt (:func:`rag.prompt.documents_read`), for the recall metrics."""
     gold = case.gold_sources
     paths = [s.chunk.path for s in sources]
     retrieved = [
@@ -119,8 +134,11 @@ def score_case(case: EvalCase, sources: Sequence[Source], answer: Answer | None,
             problems.append(f"no gold source among the {len(paths)} retrieved")
         elif rank > 1:
             problems.append(f"first gold source at rank {rank}")
+    text = None if read is None else read[1]
+    if read is not None and case.answerable:
+        problems += _recall(case, [s.chunk.path for s in read[0]], read[1], scores)
     if answer is None:
-        return CaseResult(case, None, None, retrieved, [], rank, scores, problems, round(latency, 3))
+        return CaseResult(case, None, None, retrieved, [], rank, scores, problems, round(latency, 3), read=text)
 
     checked = [
         CheckedCitation(**dataclasses.asdict(c), ok=metrics.citation_ok(c.path, c.score, gold))
@@ -145,8 +163,22 @@ def score_case(case: EvalCase, sources: Sequence[Source], answer: Answer | None,
     problems += _answer_problems(case, answer, checked, scores, unverified)
     return CaseResult(
         case, answer.text, answer.refused, retrieved, checked, rank, scores, problems, round(latency, 3),
-        answer.verification, unverified,
+        answer.verification, unverified, text,
     )  # fmt: skip
+
+
+def _recall(case: EvalCase, paths: Sequence[str], read: str, scores: dict[str, float]) -> list[str]:
+    """Score an answerable question's recall metrics into ``scores``; what the model missed, for the report."""
+    problems = []
+    if case.gold_sources:
+        scores["source_recall"] = metrics.source_recall(paths, case.gold_sources)
+        if not scores["source_recall"]:
+            problems.append("no gold source among the sources read")
+    if case.answers and not metrics.only_yes_or_no(case.answers):
+        scores["excerpt_recall"] = metrics.excerpt_recall(read, case.answers)
+        if not scores["excerpt_recall"]:
+            problems.append("no acceptable answer in the excerpts read")
+    return problems
 
 
 def _answer_problems(
@@ -187,7 +219,8 @@ def aggregate(results: Sequence[CaseResult]) -> dict[str, float]:
         return metrics.mean(values) if values else None
 
     answered = [r for r in results if r.answer is not None]
-    values: dict[str, float | None] = {name: mean_of(name) for name in (*RETRIEVAL_METRICS, *ANSWER_METRICS)}
+    names = (*RETRIEVAL_METRICS, *RECALL_METRICS, *ANSWER_METRICS)
+    values: dict[str, float | None] = {name: mean_of(name) for name in names}
     if answered:
         values["citation_precision"] = metrics.mean([float(c.ok) for r in answered for c in r.citations])
         values["quote_holds_answer"] = mean_of("quote_holds_answer")

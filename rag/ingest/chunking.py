@@ -68,13 +68,49 @@ EMBED_CHARS = 8192
 """Characters of a chunk given to the embedding model: it reads 256 tokens, far fewer than this."""
 
 
-def embedding_text(chunk: Chunk) -> str:
-    """What is embedded for ``chunk``: its heading path as a first line, then its text.
+def embedding_text(chunk: Chunk, context: str = "") -> str:
+    """What is embedded for ``chunk``: its ``context`` (:func:`chunk_context`), else its heading path, as a first
+    line, then its text.
 
     Text past :data:`EMBED_CHARS` could never reach the model, so it is not even tokenized.
     """
-    text = f"{chunk.heading}\n{chunk.text}" if chunk.heading else chunk.text
+    first = context or chunk.heading
+    text = f"{first}\n{chunk.text}" if first else chunk.text
     return text[:EMBED_CHARS]
+
+
+TITLE_CHARS = 120
+"""A document's first line is its title when it is at most this long."""
+
+
+def document_title(first: Chunk) -> str:
+    r"""The title of the document that ``first`` (its first chunk) opens: its first line when short, unless that
+    line addresses an AI; "" for a chunk that does not open its document.
+
+    >>> document_title(Chunk("c", "a1.txt", "Kangaroo\n\nThe kangaroo is a marsupial.", 0, 38, ""))
+    'Kangaroo'
+    """
+    line = first.text.split("\n", 1)[0]
+    title = line.strip().lstrip("#").strip()
+    if first.start != 0 or len(title) > TITLE_CHARS:
+        return ""
+    if any(start < len(line) for start, _ in first.instructions):
+        return ""
+    return title
+
+
+def chunk_context(chunk: Chunk, title: str) -> str:
+    r"""What a contextual chunk is embedded and keyword-indexed after: its document's ``title`` and its heading
+    (once when the heading already starts with the title), so that a passage that says "it" and "the city" is
+    found by the words of what it is about.
+
+    >>> chunk = Chunk("c", "a.md", "It lies on the coast.", 90, 111, "", heading="Guide > Setup")
+    >>> chunk_context(chunk, "Lisbon"), chunk_context(chunk, "Guide")
+    ('Lisbon\nGuide > Setup', 'Guide > Setup')
+    """
+    if title and chunk.heading.startswith(title):
+        return chunk.heading
+    return "\n".join(part for part in (title, chunk.heading) if part)
 
 
 def _pieces(text: str, size: int) -> list[tuple[int, int]]:

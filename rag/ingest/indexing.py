@@ -7,8 +7,10 @@ written (see :mod:`rag.store`), so an interrupted run is finished by the next on
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +19,11 @@ from typing import Any
 from rag.config import Settings
 from rag.embedding import Embedder
 from rag.errors import DocumentError
-from rag.ingest.chunking import Chunk, chunk_source, embedding_text
+from rag.ingest.chunking import Chunk, chunk_context, chunk_source, document_title, embedding_text
 from rag.ingest.document import Skipped
 from rag.ingest.files import discover, fingerprint, open_source
 from rag.ingest.formats import Readable
-from rag.store import Store
+from rag.store import CollectionInfo, Store
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +56,58 @@ class IndexResult:
         )
 
 
+INDEX_FORMAT = 2
+"""The version of what indexing writes, raised when chunks gain data or are embedded otherwise (``2`` added
+instruction spans and display names); an index written by an older version is named by ``rag status``."""
+CONTEXTUAL = "context"
+"""The last part of the chunking key of chunks embedded and keyword-indexed after their title and heading."""
+
+
 def chunking_key(settings: Settings) -> str:
     """The chunking settings as stored with each chunk: changing them re-chunks every file.
 
-    The version after them changes when chunks gain data: ``2`` added instruction spans and display names.
+    Sizes, then :data:`INDEX_FORMAT`, then :data:`CONTEXTUAL` for contextual chunks (``1000/200/2/context``).
     """
-    return f"{settings.chunk_size}/{settings.chunk_overlap}/2"
+    key = f"{settings.chunk_size}/{settings.chunk_overlap}/{INDEX_FORMAT}"
+    return f"{key}/{CONTEXTUAL}" if settings.contextual_chunks else key
+
+
+def index_format(chunking: str) -> int:
+    """The :data:`INDEX_FORMAT` a chunking key was written by (1 before versions were recorded).
+
+    >>> index_format("1000/200/2/context"), index_format("1000/200")
+    (2, 1)
+    """
+    parts = chunking.split("/")
+    return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 1
+
+
+def stale_index(info: CollectionInfo, settings: Settings) -> str | None:
+    """One line for a collection not built the way ``settings`` would build it (an older version, other chunk
+    sizes, contextual chunks or not), naming the command that rebuilds it; None when it is current or empty.
+
+    Results from such an index may be worse than the figures in evals/README.md, so this is said, never silent.
+    """
+    wanted = chunking_key(settings)
+    if not info.chunkings or info.chunkings == (wanted,):
+        return None
+    oldest = min(index_format(key) for key in info.chunkings)
+    rebuild = f"rag index {shlex.quote(info.folder or 'PATH')} --collection {shlex.quote(info.name)}"
+    if settings.contextual_chunks:
+        rebuild = f"RAG_CONTEXTUAL_CHUNKS=1 {rebuild}"
+    if oldest < INDEX_FORMAT:
+        why = f"was built by an older version (index format {oldest}; this version writes {INDEX_FORMAT})"
+    else:
+        why = f"was built with other settings (chunking {', '.join(info.chunkings)}; the settings say {wanted})"
+    return f"collection {info.name!r} {why}: rebuild it with: {rebuild}"
+
+
+def index_warning(store: Store, settings: Settings) -> str | None:
+    """:func:`stale_index` for an open collection; reads every chunk's metadata only when one chunk differs."""
+    chunking = store.chunking()
+    if chunking is None or chunking == chunking_key(settings):
+        return None
+    return stale_index(store.info(), settings)
 
 
 def index_paths(
@@ -152,16 +200,24 @@ def _write_file(
     size = _size(Path(source.path))
     written: set[str] = set()
     batch: list[Chunk] = []
+    title: str | None = None  # the document's, from its first chunk (contextual chunks)
 
     def flush(chunks: list[Chunk], last: bool) -> None:
-        embeddings = embedder.embed_documents([embedding_text(c) for c in chunks])
-        store.write(chunks, embeddings, chunking, len(written), last, size)
+        contexts = [chunk_context(c, title or "") if settings.contextual_chunks else "" for c in chunks]
+        embeddings = embedder.embed_documents(
+            [embedding_text(c, context) for c, context in zip(chunks, contexts, strict=True)]
+        )
+        store.write(chunks, embeddings, chunking, len(written), last, size, contexts)
         written.update(c.id for c in chunks)
         if bar:
             bar.advance_to(chunks[-1].end)
 
     chars = 0
     for chunk in chunk_source(source, settings.chunk_size, settings.chunk_overlap, name):
+        if settings.contextual_chunks:
+            title = document_title(chunk) if title is None else title
+            # Another id than the plain chunk's: indexes derived from the ids (BM25) see that the text changed.
+            chunk = dataclasses.replace(chunk, id=f"{chunk.id}-{CONTEXTUAL}")
         if len(batch) == BATCH or chars >= BATCH_CHARS:  # written once a later chunk shows it is not the last
             flush(batch, last=False)
             batch, chars = [], 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -208,3 +209,32 @@ def test_an_answer_no_model_checked_says_so(seed_index):
     assert_matches_schema(answer)
     status = rag("status", "--llm", "extractive", index_dir=seed_index)
     assert "check:      none: extractive answers are quotes, marked not checked" in status.stdout
+
+
+def test_status_names_the_index_format_and_the_command_that_rebuilds_an_older_index(tmp_path, seed_copy, monkeypatch):
+    from rag.ingest import indexing
+
+    monkeypatch.setattr(indexing, "INDEX_FORMAT", 1)  # this version's code, writing as the one before
+    Assistant.open(index_dir=tmp_path).add([seed_copy])
+    monkeypatch.undo()
+    status = rag("status", index_dir=tmp_path)
+    assert "* default: 1 documents" in status.stdout and "index format 1" in status.stdout
+    (message,) = [line.strip() for line in status.stdout.splitlines() if "rebuild it with" in line]
+    assert message == (
+        "collection 'default' was built by an older version (index format 1; this version writes 2): "
+        f"rebuild it with: rag index {seed_copy} --collection default"
+    )
+    asked = rag("ask", "--llm", "extractive", "Which city does Fiona Zhou work in?", index_dir=tmp_path)
+    assert asked.returncode == 0 and asked.stderr.strip() == f"warning: {message}"  # never silently worse
+
+    _, *arguments = shlex.split(message.split("rebuild it with: ")[1])
+    rebuilt = rag(*arguments, index_dir=tmp_path)
+    assert rebuilt.stdout.startswith("1 indexed ("), rebuilt.stdout + rebuilt.stderr
+    status = rag("status", index_dir=tmp_path)
+    assert "index format 2" in status.stdout and "rebuild" not in status.stdout
+
+    contextual = rag("status", index_dir=tmp_path, RAG_CONTEXTUAL_CHUNKS="1")  # settings the index was not built with
+    assert (
+        "was built with other settings (chunking 1000/200/2; the settings say 1000/200/2/context): rebuild it "
+        f"with: RAG_CONTEXTUAL_CHUNKS=1 rag index {seed_copy} --collection default"
+    ) in contextual.stdout

@@ -129,3 +129,43 @@ def test_quote_holds_answer_is_graded_on_the_quotes_not_on_the_support_score():
     assert "no cited quote holds an acceptable answer" in missed.problems
     assert aggregate([held, missed, refused])["quote_holds_answer"] == 0.5
     assert aggregate([held, missed])["citation_precision"] == 1.0  # the scorer's own grade says nothing of this
+
+
+def test_source_recall_and_excerpt_recall():
+    assert metrics.source_recall([MISS, HIT], GOLD) == 1.0 and metrics.source_recall([MISS], GOLD) == 0.0
+    assert metrics.source_recall([], GOLD) == 0.0  # refused before the model read anything
+    read = "[1] DeepSeek has a team of around 140 people. … It stockpiled A100 chips.\n\n[3] Liang founded it."
+    assert metrics.excerpt_recall(read, ["about 140", "140 people"]) == 1.0
+    assert metrics.excerpt_recall(read, ["Nvidia A100"]) == 0.0  # the whole answer, not some of its words
+    assert metrics.excerpt_recall(read, ["1400"]) == metrics.excerpt_recall("", ["140"]) == 0.0
+
+
+def test_recall_is_scored_on_what_the_model_read_over_answerable_questions():
+    from rag.answer import Source
+    from rag.evaluation.cases import EvalCase
+    from rag.evaluation.scoring import RATE_METRICS, aggregate, score_case
+    from rag.ingest.chunking import Chunk
+
+    def source(n: int, path: str) -> Source:
+        return Source(n, Chunk(f"c{n}", path, "text", 0, 4, "sha"), 0.5)
+
+    retrieved = [source(1, MISS), source(2, HIT)]
+    team = EvalCase("a", "How many people?", ("140",), True, GOLD)
+    yes_no = EvalCase("b", "Is it big?", ("yes",), True, GOLD)
+    impossible = EvalCase("c", "Who funds it?", (), False, GOLD)
+    found = score_case(team, retrieved, None, 0.1, (retrieved, "[2] It has 140 people."))
+    missed = score_case(team, retrieved, None, 0.1, ([retrieved[0]], "[1] It is in Hangzhou."))
+    nothing = score_case(team, retrieved, None, 0.1, ([], ""))  # refused before the model was asked
+    yes = score_case(yes_no, retrieved, None, 0.1, (retrieved, "[1] It is big."))
+    unanswerable = score_case(impossible, retrieved, None, 0.1, (retrieved, "[1] It is big."))
+    assert (found.scores["source_recall"], found.scores["excerpt_recall"]) == (1.0, 1.0)
+    assert (missed.scores["source_recall"], missed.scores["excerpt_recall"]) == (0.0, 0.0)
+    assert "no gold source among the sources read" in missed.problems
+    assert "no acceptable answer in the excerpts read" in missed.problems
+    assert nothing.scores["source_recall"] == 0.0 and nothing.read == ""
+    assert "excerpt_recall" not in yes.scores and yes.scores["source_recall"] == 1.0  # no text holds a yes
+    assert not {"source_recall", "excerpt_recall"} & set(unanswerable.scores)
+    assert "source_recall" not in score_case(team, retrieved, None, 0.1).scores  # nothing recorded
+    values = aggregate([found, missed, nothing, yes, unanswerable])
+    assert values["source_recall"] == 0.5 and values["excerpt_recall"] == round(1 / 3, 4)
+    assert {"source_recall", "excerpt_recall"} <= set(RATE_METRICS)

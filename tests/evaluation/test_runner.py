@@ -109,6 +109,17 @@ def test_run_writes_json_and_html_reports_with_metrics_in_range(run):
     assert "hit@5" in run["stdout"] and "refusal_accuracy" in run["stdout"]
 
 
+def test_recall_is_scored_on_the_prompt_the_model_read(run):
+    (json_path,) = run["out_dir"].glob("small-*.json")
+    report = json.loads(json_path.read_text())
+    team = report["results"][0]
+    assert team["read"].startswith("[1] ") and team["scores"]["source_recall"] == 1.0  # one document: gold
+    assert team["scores"]["excerpt_recall"] == float("140" in team["read"])
+    assert "excerpt_recall" in run["stdout"] and "source_recall" in run["stdout"]
+    assert "<summary>read</summary>" in (html := next(run["out_dir"].glob("small-*.html")).read_text())
+    assert "around 140" in html
+
+
 def test_refusal_of_an_unanswerable_question_is_counted(run):
     (json_path,) = run["out_dir"].glob("small-*.json")
     report = json.loads(json_path.read_text())
@@ -150,6 +161,8 @@ def test_retrieval_only_run_compares_with_the_earlier_report_and_gates_on_thresh
     report = json.loads(report_path.read_text())
     assert report["config"]["retrieval_only"] and report["config"]["top_k"] == 10
     assert all(r["answer"] is None for r in report["results"]) and "f1" not in report["metrics"]
+    # what the model would read, without it: the recall metrics of retrieval-only runs
+    assert report["metrics"]["source_recall"] == 1.0 and report["metrics"]["excerpt_recall"] == 1.0
 
 
 def test_question_files_round_trip_and_bad_lines_are_named(tmp_path):

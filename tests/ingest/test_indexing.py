@@ -151,3 +151,30 @@ def test_seed_index_has_the_seed_file(seed_index):
     hits = vector.retrieve("How many people are on DeepSeek's team?")
     assert any("around 140 individuals" in h.chunk.text for h in hits[:2])
     assert Path(hits[0].chunk.path).name == SEED_FILE.name
+
+
+def test_contextual_chunks_are_found_by_their_documents_title(tmp_path):
+    """A passage that says "its" is found by the title's words when chunks are indexed with their context; the
+    chunk's text, which citations quote, is the document's own."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    filler = " ".join(f"Boats number {n} leave the quay at dawn." for n in range(12))
+    (folder / "quillbrook.txt").write_text(
+        f"Quillbrook\n\nQuillbrook is a fishing town. {filler} Its lighthouse was built in 1850.", encoding="utf-8"
+    )
+    ferries = " ".join(f"Ferry {n} crosses the bay at noon." for n in range(4))
+    (folder / "marrowby.txt").write_text(f"Marrowby\n\nThe lighthouse was built in 1901. {ferries}", encoding="utf-8")
+    for town in ("Ashcombe", "Brindle", "Corrow", "Dunmere"):
+        (folder / f"{town}.txt").write_text(f"{town}\n\n{town} has a market on Tuesdays.", encoding="utf-8")
+    question = "When was the Quillbrook lighthouse built?"
+    found = {}
+    for contextual in (False, True):
+        assistant = Assistant.open(
+            index_dir=tmp_path / f"index-{contextual}", chunk_size=200, chunk_overlap=0, retrieval="keyword",
+            contextual_chunks=contextual,
+        )  # fmt: skip
+        assistant.add([folder])
+        found[contextual] = assistant.retrieve(question, k=1)[0].chunk
+    assert "1850" not in found[False].text  # the plain chunk that says "its" lacks the town's name
+    assert found[True].text.endswith("Its lighthouse was built in 1850.") and "Quillbrook" not in found[True].text
+    assert found[True].id.endswith("-context") and found[True].path.endswith("quillbrook.txt")
