@@ -142,7 +142,7 @@ class Store:
         """For each stored path: its chunks by hash, chunkings, declared chunk counts, and what
         :mod:`rag.documents` lists (display name, size, time, instructions)."""
         states: dict[str, FileState] = {}
-        for meta in self._metadatas():
+        for meta in _metadatas(self._collection):
             states.setdefault(meta["path"], FileState()).add(meta)
         return states
 
@@ -327,9 +327,6 @@ class Store:
             if len(page["ids"]) < _PAGE:
                 return sorted(rows, key=lambda row: row[0])
 
-    def _metadatas(self) -> list[dict[str, Any]]:
-        return _metadatas(self._collection)
-
     def _ids(self, where: dict[str, Any]) -> list[str]:
         return list(self._collection.get(where=where, include=[])["ids"])
 
@@ -345,19 +342,11 @@ def _metadatas(collection: Any) -> list[dict[str, Any]]:
 
 def _info(collection: Any) -> CollectionInfo:
     metadatas = _metadatas(collection)
-    paths = sorted({str(meta.get("path")) for meta in metadatas})
-    try:
-        folder = os.path.commonpath([os.path.dirname(path) for path in paths]) if paths else ""
-    except ValueError:  # paths on different drives
-        folder = ""
-    return CollectionInfo(
-        name=collection.name,
-        documents=len(paths),
-        chunks=len(metadatas),
-        embed_model=str((collection.metadata or {}).get("embed_model")),
-        chunkings=tuple(sorted({str(meta.get("chunking", "")) for meta in metadatas})),
-        folder=folder,
-    )
+    paths = sorted({str(meta.get("path")) for meta in metadatas})  # absolute: one common folder
+    folder = os.path.commonpath([os.path.dirname(path) for path in paths]) if paths else ""
+    model = str((collection.metadata or {}).get("embed_model"))
+    chunkings = tuple(sorted({str(meta.get("chunking", "")) for meta in metadatas}))
+    return CollectionInfo(collection.name, len(paths), len(metadatas), model, chunkings, folder)
 
 
 def _instruction_spans(meta: dict[str, Any]) -> set[str]:

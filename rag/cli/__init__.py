@@ -40,13 +40,8 @@ EXAMPLES = {
 }
 
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--index-dir", help="folder of the Chroma index (env RAG_INDEX_DIR; default: index)")
-    common.add_argument("--collection", help="collection name (env RAG_COLLECTION; default: default)")
-    common.add_argument(
-        "--chroma-url", help="use the Chroma server at this URL instead of --index-dir (env RAG_CHROMA_URL)"
-    )
+def _answering_options() -> argparse.ArgumentParser:
+    """The flags of every command that answers: the LLM, retrieval, sources and the question check's strictness."""
     answering = argparse.ArgumentParser(add_help=False)
     answering.add_argument("--llm", help=f"{backend_usage()} (env RAG_LLM; default: {Settings.llm})")
     answering.add_argument(
@@ -61,6 +56,17 @@ def _parser() -> argparse.ArgumentParser:
         help="how sure the question check must be before an answer is shown; the threshold comes from the model's "
         "calibration, see rag status (env RAG_STRICTNESS; default: balanced)",
     )
+    return answering
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index-dir", help="folder of the Chroma index (env RAG_INDEX_DIR; default: index)")
+    common.add_argument("--collection", help="collection name (env RAG_COLLECTION; default: default)")
+    common.add_argument(
+        "--chroma-url", help="use the Chroma server at this URL instead of --index-dir (env RAG_CHROMA_URL)"
+    )
+    answering = _answering_options()
 
     parser = argparse.ArgumentParser(
         prog="rag",

@@ -118,22 +118,8 @@ def score_case(
         RetrievedSource(s.n, s.chunk.path, s.chunk.start, s.chunk.end, s.score, metrics.is_gold(s.chunk.path, gold))
         for s in sources
     ]
-    scores: dict[str, float] = {}
-    problems: list[str] = []
+    scores, problems = _retrieval_scores(paths, gold)
     rank = metrics.first_gold_rank(paths, gold) if gold else None
-    if gold:
-        scores.update(
-            {
-                "hit@1": metrics.hit_at_k(paths, gold, 1),
-                "hit@5": metrics.hit_at_k(paths, gold, 5),
-                "mrr": metrics.reciprocal_rank(paths, gold),
-                "ndcg@10": metrics.ndcg_at_k(paths, gold, 10),
-            }
-        )
-        if rank is None:
-            problems.append(f"no gold source among the {len(paths)} retrieved")
-        elif rank > 1:
-            problems.append(f"first gold source at rank {rank}")
     text = None if read is None else read[1]
     if read is not None and case.answerable:
         problems += _recall(case, [s.chunk.path for s in read[0]], read[1], scores)
@@ -165,6 +151,22 @@ def score_case(
         case, answer.text, answer.refused, retrieved, checked, rank, scores, problems, round(latency, 3),
         answer.verification, unverified, text,
     )  # fmt: skip
+
+
+def _retrieval_scores(paths: Sequence[str], gold: Sequence[str]) -> tuple[dict[str, float], list[str]]:
+    """hit@1, hit@5, MRR and nDCG@10 of the retrieved ``paths``, and what went wrong; nothing without gold."""
+    if not gold:
+        return {}, []
+    scores = {
+        "hit@1": metrics.hit_at_k(paths, gold, 1),
+        "hit@5": metrics.hit_at_k(paths, gold, 5),
+        "mrr": metrics.reciprocal_rank(paths, gold),
+        "ndcg@10": metrics.ndcg_at_k(paths, gold, 10),
+    }
+    rank = metrics.first_gold_rank(paths, gold)
+    if rank is None:
+        return scores, [f"no gold source among the {len(paths)} retrieved"]
+    return scores, [f"first gold source at rank {rank}"] if rank > 1 else []
 
 
 def _recall(case: EvalCase, paths: Sequence[str], read: str, scores: dict[str, float]) -> list[str]:
