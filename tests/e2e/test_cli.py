@@ -155,7 +155,7 @@ def test_ask_says_when_a_sentence_of_the_sources_stands_in_for_the_models_refusa
     from rag.answer import REFUSAL, Answer, Timings
     from rag.cli.commands import _print_answer
 
-    answer = Answer("Which city?", "Fiona Zhou works in Shenzhen [1].", [], [], False, Timings())
+    answer = Answer("Which city?", "Fiona Zhou works in Shenzhen [1].", [], [], False, Timings(), checked=True)
     _print_answer(answer, REFUSAL)
     assert capsys.readouterr().out == "From the sources instead: Fiona Zhou works in Shenzhen [1].\n"
     _print_answer(answer, "Fiona Zhou works in Shenzhen. [1]")
