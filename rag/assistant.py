@@ -27,6 +27,7 @@ from rag.llm.base import approx_tokens
 from rag.llm.extractive import extractive_answer
 from rag.llm.local import LocalLLM
 from rag.prompt import (
+    RANK_WEIGHT,
     SYSTEM_PROMPT,
     Turn,
     build_messages,
@@ -207,8 +208,11 @@ class Assistant:
             return list(sources), build_messages(question, sources, history, budget, count_tokens)
         # A follow-up's excerpts are chosen for it and the question before it, not for the earlier answer's words.
         focus = question if query == question or not history else f"{history[-1][0]} {question}"
-        excerpts = select_excerpts(focus, sources, embed, self.settings.context_tokens, count_tokens)
-        if len(sources) > self.settings.top_k:
+        wide = len(sources) > self.settings.top_k
+        excerpts = select_excerpts(
+            focus, sources, embed, self.settings.context_tokens, count_tokens, RANK_WEIGHT if wide else 0.0
+        )
+        if wide:
             sources, excerpts = only_sources_read(sources, excerpts)
         return list(sources), build_messages(question, sources, history, budget, count_tokens, excerpts)
 

@@ -82,6 +82,10 @@ _Candidate = tuple[int, int, int, str, tuple[str, int]]
 """A sentence an excerpt may quote: source number, start and end in its chunk, text, (file, offset in the file)."""
 LEXICAL_WEIGHT = 0.5
 """Weight of the question's words found in a sentence, beside its embedding similarity, when choosing excerpts."""
+RANK_WEIGHT = 0.3
+"""Weight of the retrieval rank of a sentence's chunk (``RANK_WEIGHT / rank``) when choosing excerpts from a pool
+wider than ``top_k``: the chunks the fusion ranked first keep their sentences against a similar-looking one from far
+down the pool (measured in evals/README.md, "Recall")."""
 
 
 def select_excerpts(
@@ -90,12 +94,14 @@ def select_excerpts(
     embed: Callable[[list[str]], list[list[float]]],
     budget: int,
     count_tokens: Callable[[str], int] = approx_tokens,
+    rank_weight: float = 0.0,
 ) -> Excerpts:
     """The sentences of ``sources`` that matter for ``question``, in ``budget`` tokens: the LLM reads these
     instead of whole chunks (it reads ~60 tokens a second on two cores).
 
     Sentences are ranked by cosine similarity to the question plus :data:`LEXICAL_WEIGHT` times the share
-    of the question's content words they hold; the best are taken until the budget is spent. A sentence
+    of the question's content words they hold plus ``rank_weight`` (:data:`RANK_WEIGHT` for a wide pool) divided
+    by their source's number (its retrieval rank); the best are taken until the budget is spent. A sentence
     brings the one before it when it needs it (:func:`needs_the_one_before`), a table row its table's first
     row (the column names). A sentence that overlapping chunks of a file share is taken once. Sentences
     addressed to an AI are never chosen.
@@ -113,6 +119,7 @@ def select_excerpts(
     scores = [
         sum(a * b for a, b in zip(question_vector, vector, strict=True))
         + LEXICAL_WEIGHT * (len(words & content_words(c[3])) / len(words) if words else 0.0)
+        + rank_weight / c[0]
         for c, vector in zip(candidates, vectors, strict=True)
     ]
     chosen: set[int] = set()
