@@ -96,8 +96,8 @@ def build_app(settings: Settings, policy: WebPolicy | None = None, gate: Gate | 
         controls = _Controls(
             turns, saved, chatbot, question, new, export, collection, files, top_k, llm, strictness, sources
         )
-        _wire_events(app, settings, policy, controls, gate)
-        _wire_conversation(app, controls)
+        loaded = _wire_events(app, settings, policy, controls, gate)
+        _wire_conversation(loaded, controls)
         _wire_documents(settings, policy, controls, documents, gate)
     return app
 
@@ -118,6 +118,7 @@ def _chat_box() -> tuple[gr.Chatbot, gr.Textbox]:
         elem_id="question",
         autofocus=True,
         submit_btn=True,
+        interactive=False,  # until the page has loaded its collections and conversation (_wire_conversation)
     )
     return chatbot, question
 
@@ -169,8 +170,9 @@ def _settings_panel(settings: Settings, policy: WebPolicy) -> tuple[gr.Slider, g
     return top_k, llm, strictness
 
 
-def _wire_events(app: gr.Blocks, settings: Settings, policy: WebPolicy, controls: _Controls, gate: Gate) -> None:
-    """Connect the controls to the handlers over ``settings``, and register the ``/ask`` API endpoint.
+def _wire_events(app: gr.Blocks, settings: Settings, policy: WebPolicy, controls: _Controls, gate: Gate) -> Any:
+    """Connect the controls to the handlers over ``settings``, and register the ``/ask`` API endpoint; return the
+    page's load event.
 
     Each handler gets the caller (Gradio's request names the login) and checks their rights itself: a crafted
     call of an event behind the page meets the same rules as the page.
@@ -221,17 +223,20 @@ def _wire_events(app: gr.Blocks, settings: Settings, policy: WebPolicy, controls
         concurrency_id="index",
     )
     # New collections (uploads, other processes) appear in the list when the page is opened.
-    app.load(collections, None, c.collection, api_visibility="private")
     gr.api(handlers.ask_api(settings, gate), api_name="ask", concurrency_id="answer")
+    return app.load(collections, None, c.collection, api_visibility="private")
 
 
-def _wire_conversation(app: gr.Blocks, c: _Controls) -> None:
-    """The conversation comes back from the browser when the page loads; *New conversation* (or the chat's
-    clear button) empties the chat, the sources panel and what the browser keeps."""
+def _wire_conversation(loaded: Any, c: _Controls) -> None:
+    """The conversation comes back from the browser after the page's ``loaded`` event, and only then does the
+    question box take questions: an answer given earlier would be wiped by the restored one. *New conversation* (or
+    the chat's clear button) empties the chat, the sources panel and what the browser keeps."""
     cleared = [c.turns, c.chatbot, c.sources, c.saved, c.export]
     c.new.click(new_conversation, None, cleared, api_visibility="private")
     c.chatbot.clear(new_conversation, None, cleared, api_visibility="private")
-    app.load(restore_conversation, c.saved, [c.turns, c.chatbot, c.sources, c.export], api_visibility="private")
+    loaded.then(
+        restore_conversation, c.saved, [c.turns, c.chatbot, c.sources, c.export], api_visibility="private"
+    ).then(lambda: gr.Textbox(interactive=True), None, c.question, api_visibility="private")
 
 
 def _documents_tab(policy: WebPolicy) -> _DocumentsTab:
