@@ -15,6 +15,7 @@ import argparse
 import itertools
 import statistics
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -29,6 +30,11 @@ POOLS = (4, 8, 12, 16)
 RANK_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5)
 
 
+def _numbers(kind: type) -> Callable[[str], tuple]:
+    """An argparse type: comma-separated numbers of ``kind``."""
+    return lambda text: tuple(kind(part) for part in text.split(","))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("set", choices=["squad2-dev", "cmu-s08"])
@@ -37,18 +43,20 @@ def main() -> None:
     parser.add_argument("--sample", type=int)
     parser.add_argument("--all", action="store_true", help="every question of squad2-dev, not the sample")
     parser.add_argument("--seed", type=int, default=datasets.SAMPLE_SEED)
+    parser.add_argument("--pools", type=_numbers(int), default=POOLS, help="e.g. 8,12")
+    parser.add_argument("--weights", type=_numbers(float), default=RANK_WEIGHTS, help="rank weights, e.g. 0.3,0.5")
     args = parser.parse_args()
 
     settings = Settings.from_env(index_dir=args.index_dir, collection=args.set, retrieval=RetrievalMode.HYBRID)
     assistant = Assistant.open(settings=settings)
     cases = [c for c in questions(args.set, args) if c.answerable and c.answers]
     cases = [c for c in cases if not metrics.only_yes_or_no(c.answers)]
-    retrieved = [assistant.retrieve(case.question, k=max(POOLS)) for case in cases]
+    retrieved = [assistant.retrieve(case.question, k=max(args.pools)) for case in cases]
     count, embed = qwen_tokens(settings), _embed_cached()
     print(f"{args.set}: {len(cases)} answerable questions, context_tokens {settings.context_tokens}", file=sys.stderr)
     print("| pool | rank weight | source recall | excerpt recall | sources read |")
     print("|---|---|---|---|---|")
-    for pool, weight in itertools.product(POOLS, RANK_WEIGHTS):
+    for pool, weight in itertools.product(args.pools, args.weights):
         sources, excerpts, read = [], [], []
         for case, ranked in zip(cases, retrieved, strict=True):
             pooled = ranked[:pool]

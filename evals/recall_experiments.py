@@ -9,7 +9,7 @@ tokenizer (Qwen loaded vocabulary-only: no weights, no generation) unless ``--ap
 - ``excerpt recall``: an acceptable answer among the excerpts it reads (not for yes/no answers);
 - ``sources read``: how many sources the excerpts come from, on average.
 
-Variants: the pool the excerpts are chosen from (``excerpt_pool``), contextual chunks (``contextual_chunks``: a
+Variants: the pool the excerpts are chosen from (``pool_factor``), contextual chunks (``contextual_chunks``: a
 second collection, NAME-context, built with them), and the fusion of the vector and BM25 rankings (the RRF constant,
 the keyword weight). The collections are built (or brought up to date) first::
 
@@ -39,8 +39,8 @@ from rag.llm.base import approx_tokens
 from rag.prompt import documents_read
 
 POOLS = (4, 8, 12, 16)
-"""``excerpt_pool`` values tried (4 is ``top_k``: today's behaviour)."""
-FUSION = [(k, w) for k in (1, 5, 20, 60) for w in (1.0, 1.5, 2.0, 3.0)]
+"""Pools tried: ``top_k`` (4) times ``pool_factor`` 1 to 4."""
+FUSION = [(k, w) for k in (1, 5, 20, 60) for w in (1.0, 2.0, 3.0)]
 """(RRF constant, keyword weight) pairs of ``--fusion``; today's: (1, 2.0)."""
 
 
@@ -108,7 +108,7 @@ def questions(name: str, args: argparse.Namespace) -> list[EvalCase]:
 
 def measure(variant: Variant, settings: Settings, cases: Sequence[EvalCase], count: Callable[[str], int]) -> Row:
     """Retrieve and choose excerpts for every case as an answer run would; score what would be read."""
-    assistant = Assistant.open(settings=settings.replace(excerpt_pool=variant.pool))
+    assistant = Assistant.open(settings=settings.replace(pool_factor=max(1, variant.pool // settings.top_k)))
     retriever = assistant.retriever
     if variant.rrf_k is not None:
         retriever.rrf_k = variant.rrf_k
@@ -132,11 +132,11 @@ def measure(variant: Variant, settings: Settings, cases: Sequence[EvalCase], cou
 
 
 def variants(args: argparse.Namespace) -> list[Variant]:
-    """The variants asked for: the pools, plain and contextual; with ``--fusion``, the fusion grid (plain, pool 4)."""
+    """The variants asked for: the pools, plain and contextual; with ``--fusion``, the fusion grid (plain, pool 12)."""
     chosen = [Variant(f"plain, pool {pool}", False, pool) for pool in POOLS]
     chosen += [Variant(f"contextual, pool {pool}", True, pool) for pool in POOLS]
     if args.fusion:
-        chosen += [Variant(f"plain, pool 4, RRF k={k}, keyword {w}", False, 4, k, w) for k, w in FUSION]
+        chosen += [Variant(f"plain, pool 12, RRF k={k}, keyword {w}", False, 12, k, w) for k, w in FUSION]
     return chosen
 
 

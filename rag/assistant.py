@@ -173,10 +173,11 @@ class Assistant:
         return self._prompt(question, query, pool, history, count_tokens, False, _embed_cached())
 
     def _pool(self, whole_chunks: bool) -> int:
-        """How many chunks are retrieved: ``top_k``, or the wider ``excerpt_pool`` the excerpts are chosen from."""
+        """How many chunks are retrieved: ``top_k``, or the ``pool_factor`` times wider pool the excerpts are
+        chosen from."""
         if whole_chunks or self.settings.context_tokens <= 0:
             return self.settings.top_k
-        return max(self.settings.top_k, self.settings.excerpt_pool)
+        return self.settings.top_k * max(1, self.settings.pool_factor)
 
     def _messages(
         self,

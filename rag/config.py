@@ -81,7 +81,7 @@ class Settings:
     """Seconds to wait for a server to connect or send the next piece of an answer (remote backends),
     or for the local model while another question holds it."""
     top_k: int = 4
-    """Number of sources retrieved and shown to the LLM."""
+    """Number of sources retrieved and shown to the LLM (see ``pool_factor`` for excerpts from a wider pool)."""
     chunk_size: int = 1000
     """Target chunk length in characters (all-MiniLM-L6-v2 reads about 256 tokens)."""
     chunk_overlap: int = 200
@@ -94,9 +94,11 @@ class Settings:
     """Tokens of source text the LLM reads: the sentences that matter for the question, each with the one before
     it when it needs it (``0``: whole chunks, cut to the context window). Fewer tokens, sooner answers: measured in
     benchmarks/levers.py, quality in evals/README.md."""
-    excerpt_pool: int = 0
-    """Chunks retrieved to choose the ``context_tokens`` of excerpts from, when more than ``top_k``: the sources
-    shown and cited are then the ones an excerpt was chosen from (0: ``top_k``; measured in evals/README.md)."""
+    pool_factor: int = 1
+    """The ``context_tokens`` of excerpts are chosen from ``pool_factor`` × ``top_k`` chunks, the first-ranked
+    preferred; the sources shown and cited are then the ones an excerpt was chosen from (1: the ``top_k`` chunks,
+    each shown). 3 finds more answers on Wikipedia questions and loses some on the seeds: measured in
+    evals/README.md, "Recall"."""
     contextual_chunks: bool = False
     """Embed and keyword-index each chunk after its document's title and its heading, so that a passage that says
     "it" is found by the title's words; takes effect on re-indexing (``rag status`` says when an index differs)."""

@@ -243,11 +243,11 @@ def test_a_bare_yes_is_answered_with_the_sentence_that_says_so(seed_index):
     assert_cites_seed(answer)
 
 
-def test_a_wider_excerpt_pool_shows_and_numbers_only_the_sources_read(seed_index):
-    """``excerpt_pool``: excerpts chosen from more chunks in the same budget; the sources are the ones read."""
+def test_a_wider_pool_shows_and_numbers_only_the_sources_read(seed_index):
+    """``pool_factor``: excerpts chosen from more chunks in the same budget; the sources are the ones read."""
     question = "Which city does Fiona Zhou work in?"
-    narrow = Assistant.open(index_dir=seed_index, top_k=2, context_tokens=60)
-    wide = Assistant.open(index_dir=seed_index, top_k=2, context_tokens=60, excerpt_pool=6)
+    narrow = Assistant.open(index_dir=seed_index, top_k=2, context_tokens=60, pool_factor=1)
+    wide = Assistant.open(index_dir=seed_index, top_k=2, context_tokens=60, pool_factor=3)
     pool = [s.chunk.id for s in wide.retrieve(question, k=6)]
     assert len(pool) > 2  # the seed has more chunks than top_k
     sources, messages = wide.read(question)
@@ -262,7 +262,7 @@ def test_a_wider_excerpt_pool_shows_and_numbers_only_the_sources_read(seed_index
 
 def test_an_answer_from_a_wider_pool_cites_the_sources_it_shows(seed_index):
     assistant = Assistant.open(
-        index_dir=seed_index, llm="local:smollm2-135m", top_k=2, context_tokens=80, excerpt_pool=6
+        index_dir=seed_index, llm="local:smollm2-135m", top_k=2, context_tokens=80, pool_factor=3
     )
     prompts: list[list[dict[str, str]]] = []
     assistant.on_prompt = prompts.append

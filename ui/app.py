@@ -151,7 +151,17 @@ def _settings_panel(settings: Settings, policy: WebPolicy) -> tuple[gr.Slider, g
     """The folded settings: number of sources, the LLM among those the operator offers, and the strictness of the
     question check, the operator's or stricter."""
     with gr.Accordion("Settings", open=False), gr.Row():
-        top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Number of sources (top_k)")
+        top_k = gr.Slider(
+            1,
+            10,
+            value=settings.top_k,
+            step=1,
+            label="Number of sources (top_k)",
+            info=f"The model reads excerpts chosen from {settings.pool_factor}× as many passages; the sources shown "
+            "are the ones it read"
+            if settings.pool_factor > 1
+            else None,
+        )
         llm = gr.Dropdown(
             choices=list(policy.llms),
             value=policy.llms[0],

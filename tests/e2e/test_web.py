@@ -47,7 +47,13 @@ def _ask(url: str, question: str, *args: Any) -> dict[str, Any]:
     return json.loads(Client(url, verbose=False).predict(question, *args, api_name="/ask"))
 
 
-def test_ask_endpoint_returns_a_cited_answer(server: str) -> None:
+def _sources_read(seed_index: Path, question: str, top_k: int) -> list[str]:
+    """The chunks the server's model reads for ``question``: the sources an answer shows, whatever the pool."""
+    assistant = Assistant.open(index_dir=seed_index, llm="local:smollm2-135m", top_k=top_k)
+    return [source.chunk.id for source in assistant.read(question, count_tokens=assistant.llm.count_tokens)[0]]
+
+
+def test_ask_endpoint_returns_a_cited_answer(server: str, seed_index: Path) -> None:
     answer = _ask(server, "Which city does Fiona Zhou work in?")
 
     assert "Shenzhen" in answer["text"] and not answer["refused"]
@@ -59,7 +65,9 @@ def test_ask_endpoint_returns_a_cited_answer(server: str) -> None:
     assert text[citation["start"] : citation["end"]] == citation["quote"]
     assert f"[{citation['n']}]" in answer["text"]
     # The optional arguments: collection and number of sources.
-    assert len(_ask(server, "What is the name of DeepSeek's founder?", "default", 1)["sources"]) == 1
+    founder = "What is the name of DeepSeek's founder?"
+    one = _ask(server, founder, "default", 1)
+    assert [source["chunk"]["id"] for source in one["sources"]] == _sources_read(seed_index, founder, 1)
 
 
 # Eight different questions; the last is out of scope and must be refused.
@@ -96,13 +104,12 @@ def test_eight_concurrent_clients_get_their_own_answers(server: str, seed_index:
     assert not errors, errors
     assert len(answers) == len(CONCURRENT)
 
-    # What the small model writes changes with the prompt; the passages retrieved for a question do not:
+    # What the small model writes changes with the prompt; the passages read for a question do not:
     # each answer must carry exactly the sources of its own question.
-    retriever = Assistant.open(index_dir=seed_index, top_k=2)
     for question in CONCURRENT:
         answer = answers[question]
         assert answer["question"] == question
-        expected = [source.chunk.id for source in retriever.retrieve(question)]
+        expected = _sources_read(seed_index, question, 2)
         assert [source["chunk"]["id"] for source in answer["sources"]] == expected, question
         for citation in answer["citations"]:
             assert citation["quote"] in answer["sources"][citation["n"] - 1]["chunk"]["text"]
