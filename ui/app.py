@@ -32,7 +32,7 @@ from ui.auth import Logins, password_hash
 from ui.conversation import STORAGE_KEY, new_conversation, restore_conversation, save_conversation
 from ui.gate import Gate
 from ui.handlers import Messages, Turns
-from ui.policy import WebPolicy, security_headers
+from ui.policy import MAX_TOP_K, WebPolicy, security_headers
 from ui.render import CSS, HEAD, render_sources
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ def _settings_panel(settings: Settings, policy: WebPolicy) -> tuple[gr.Slider, g
     with gr.Accordion("Settings", open=False), gr.Row():
         top_k = gr.Slider(
             1,
-            10,
+            MAX_TOP_K,
             value=settings.top_k,
             step=1,
             label="Number of sources (top_k)",

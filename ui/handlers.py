@@ -26,7 +26,7 @@ from rag.errors import DocumentError, RagError
 from rag.ingest.files import load
 from ui.audit import Action
 from ui.gate import Gate, Visitor, existing_collections, not_found
-from ui.policy import WebPolicy, check_strictness, public_answer, public_message
+from ui.policy import WebPolicy, check_strictness, check_top_k, public_answer, public_message
 from ui.render import as_text, error_html, render_answer, render_documents, render_sources
 
 log = logging.getLogger(__name__)
@@ -223,13 +223,13 @@ def ask_api(settings: Settings, gate: Gate | None = None) -> Callable[..., str]:
 def _open(
     settings: Settings, collection: str | None, top_k: float | None, llm: str | None, strictness: str | None = None
 ) -> Assistant:
-    """The assistant for the controls' values (empty ones: the server's settings); rejects a bad collection name and
-    a strictness below the server's."""
+    """The assistant for the controls' values (empty ones: the server's settings); rejects a bad collection name,
+    a number of sources out of range and a strictness below the server's."""
     name = check_collection_name((collection or "").strip() or settings.collection)
     return Assistant.open(
         settings=settings,
         collection=name,
-        top_k=int(top_k) if top_k else None,
+        top_k=check_top_k(top_k),
         llm=(llm or "").strip() or None,
         strictness=check_strictness(strictness, settings.strictness),
     )

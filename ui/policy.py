@@ -93,6 +93,29 @@ class WebPolicy:
             )
 
 
+MAX_TOP_K = 10
+"""The most sources a web or API user may ask for (each one is embedded sentence by sentence, times the operator's
+``pool_factor``, for every question)."""
+
+
+def check_top_k(requested: float | None) -> int | None:
+    """The number of sources a web or API user asked for (empty: the operator's); a :class:`RagError` outside 1 to
+    :data:`MAX_TOP_K`.
+
+    >>> check_top_k(3), check_top_k(None)
+    (3, None)
+    >>> check_top_k(100000)
+    Traceback (most recent call last):
+    rag.errors.RagError: top_k must be a whole number from 1 to 10
+    """
+    if requested is None:
+        return None
+    number = requested if isinstance(requested, int | float) and not isinstance(requested, bool) else 0
+    if not 1 <= number <= MAX_TOP_K or number != int(number):
+        raise RagError(f"top_k must be a whole number from 1 to {MAX_TOP_K}")
+    return int(number)
+
+
 def check_strictness(requested: str | None, operator: Strictness) -> Strictness:
     """The strictness a web or API user asked for (empty: the operator's); a :class:`RagError`, logged, for a level
     below the operator's, which a user may never lower.

@@ -127,6 +127,9 @@ def test_api_needs_the_login_and_reports_an_empty_collection(empty_server: str) 
         client.predict("What is the name of DeepSeek's founder?", "nothing-here", api_name="/ask")
     with pytest.raises(AppError, match="invalid collection name"):
         client.predict("What is the name of DeepSeek's founder?", "no/such", api_name="/ask")
+    for top_k in (0, 11, 100000, 2.5):  # a user asks for at most the slider's sources
+        with pytest.raises(AppError, match="top_k must be a whole number from 1 to 10"):
+            client.predict("What is the name of DeepSeek's founder?", "nothing-here", top_k, api_name="/ask")
 
 
 # Records every text the newest answer bubble shows, to prove the answer streamed in pieces.
