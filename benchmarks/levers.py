@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 CONFIGS = {
     "whole chunks": {"context_tokens": 0, "prompt_lookup": 0},
     "compressed": {"context_tokens": 240, "prompt_lookup": 0},
+    "excerpts from top_k only": {"context_tokens": 240, "prompt_lookup": 0, "pool_factor": 1},
     "compressed + lookup": {"context_tokens": 240, "prompt_lookup": 10},
     "compressed, vectors not kept": {"context_tokens": 240, "prompt_lookup": 0, "keep_vectors": False},
     "every quote checked": {"context_tokens": 240, "prompt_lookup": 0, "check_every_quote": True},
@@ -39,7 +40,8 @@ keeping every position's logits (2.5 GB for a 4096-token window), which also slo
 the same process: it runs only when asked for (``--configs``). ``keep_vectors: False`` embeds each answer's source
 sentences afresh (as before the process kept them across answers); ``check_every_quote`` puts every cited quote to
 the model even after one passed (as before the check stopped at the first that passes); ``always_the_one_before``
-gives every excerpt sentence the one before it, as before it came only when needed (table rows keep their header)."""
+gives every excerpt sentence the one before it, as before it came only when needed (table rows keep their header);
+``pool_factor: 1`` chooses the excerpts from the ``top_k`` chunks alone, as before the pool was 3 times wider."""
 BENCH_ONLY = ("keep_vectors", "check_every_quote", "always_the_one_before")
 DEFAULT_CONFIGS = ["whole chunks", "compressed"]
 

@@ -94,11 +94,11 @@ class Settings:
     """Tokens of source text the LLM reads: the sentences that matter for the question, each with the one before
     it when it needs it (``0``: whole chunks, cut to the context window). Fewer tokens, sooner answers: measured in
     benchmarks/levers.py, quality in evals/README.md."""
-    pool_factor: int = 1
+    pool_factor: int = 3
     """The ``context_tokens`` of excerpts are chosen from ``pool_factor`` × ``top_k`` chunks, the first-ranked
-    preferred; the sources shown and cited are then the ones an excerpt was chosen from (1: the ``top_k`` chunks,
-    each shown). 3 finds more answers on Wikipedia questions and loses some on the seeds: measured in
-    evals/README.md, "Recall"."""
+    documents preferred; the sources shown and cited are then the ones an excerpt was chosen from (1: the ``top_k``
+    chunks, each shown). Reading as many tokens, 3 finds more answers than 1: measured in evals/README.md,
+    "Recall"."""
     contextual_chunks: bool = False
     """Embed and keyword-index each chunk after its document's title and its heading, so that a passage that says
     "it" is found by the title's words; takes effect on re-indexing (``rag status`` says when an index differs)."""

@@ -83,9 +83,11 @@ _Candidate = tuple[int, int, int, str, tuple[str, int]]
 LEXICAL_WEIGHT = 0.5
 """Weight of the question's words found in a sentence, beside its embedding similarity, when choosing excerpts."""
 RANK_WEIGHT = 0.3
-"""Weight of the retrieval rank of a sentence's chunk (``RANK_WEIGHT / rank``) when choosing excerpts from a pool
-wider than ``top_k``: the chunks the fusion ranked first keep their sentences against a similar-looking one from far
-down the pool (measured in evals/README.md, "Recall")."""
+"""Weight of the retrieval rank of a sentence's document (``RANK_WEIGHT / rank``) when choosing excerpts from a pool
+wider than ``top_k``: the documents the fusion ranked first keep their sentences against a similar-looking one from
+far down the pool. Documents, not chunks: the chunks of one document are ranked against each other by small
+differences, and a first chunk's every sentence must not crowd out the answer in its third (measured in
+evals/README.md, "Recall")."""
 
 
 def select_excerpts(
@@ -101,10 +103,11 @@ def select_excerpts(
 
     Sentences are ranked by cosine similarity to the question plus :data:`LEXICAL_WEIGHT` times the share
     of the question's content words they hold plus ``rank_weight`` (:data:`RANK_WEIGHT` for a wide pool) divided
-    by their source's number (its retrieval rank); the best are taken until the budget is spent. A sentence
-    brings the one before it when it needs it (:func:`needs_the_one_before`), a table row its table's first
-    row (the column names). A sentence that overlapping chunks of a file share is taken once. Sentences
-    addressed to an AI are never chosen.
+    by the retrieval rank of their document (the order in which the sources' files first appear); the best are
+    taken until the budget is spent. A sentence brings the one before it when it needs it
+    (:func:`needs_the_one_before`), a table row its table's first row (the column names). A sentence is taken once
+    from a file: where overlapping chunks share it, and where the file repeats it (a title, a page header).
+    Sentences addressed to an AI are never chosen.
     """
     candidates: list[_Candidate] = [
         (source.n, start, end, source.chunk.text[start:end], (source.chunk.path, source.chunk.start + start))
@@ -114,28 +117,27 @@ def select_excerpts(
     ]
     if not candidates:
         return {}
-    question_vector, *vectors = embed([question, *(c[3] for c in candidates)])
-    words = content_words(question)
-    scores = [
-        sum(a * b for a, b in zip(question_vector, vector, strict=True))
-        + LEXICAL_WEIGHT * (len(words & content_words(c[3])) / len(words) if words else 0.0)
-        + rank_weight / c[0]
-        for c, vector in zip(candidates, vectors, strict=True)
-    ]
+    scores = _scores(question, candidates, sources, embed, rank_weight)
     chosen: set[int] = set()
     taken: set[tuple[str, int]] = set()  # where the chosen sentences are in their files
+    said: set[tuple[str, str]] = set()  # the chosen sentences' files and texts
+
+    def read_already(i: int) -> bool:  # chosen here or from an overlapping chunk, or said elsewhere in its file
+        return candidates[i][4] in taken or (candidates[i][4][0], candidates[i][3].strip()) in said
+
     left = budget
     for best in sorted(range(len(candidates)), key=lambda i: -scores[i]):
-        if candidates[best][4] in taken:  # chosen already, here or from an overlapping chunk
+        if read_already(best):
             continue
         group = [best]
         before = _context_of(candidates, best)
-        if before is not None and candidates[before][4] not in taken:
+        if before is not None and not read_already(before):
             group.insert(0, before)
         cost = sum(count_tokens(candidates[i][3]) + 1 for i in group)
         if cost <= left or not chosen:
             chosen.update(group)
             taken.update(candidates[i][4] for i in group)
+            said.update((candidates[i][4][0], candidates[i][3].strip()) for i in group)
             left -= cost
         if left <= 0:
             break
@@ -144,6 +146,26 @@ def select_excerpts(
         n, start, end, *_ = candidates[i]
         excerpts.setdefault(n, []).append((start, end))
     return excerpts
+
+
+def _scores(
+    question: str,
+    candidates: Sequence[_Candidate],
+    sources: Sequence[Source],
+    embed: Callable[[list[str]], list[list[float]]],
+    rank_weight: float,
+) -> list[float]:
+    """Each candidate's score for :func:`select_excerpts`: similarity, words shared, its document's rank."""
+    question_vector, *vectors = embed([question, *(c[3] for c in candidates)])
+    words = content_words(question)
+    files = list(dict.fromkeys(source.chunk.path for source in sources))
+    rank = {source.n: files.index(source.chunk.path) + 1 for source in sources}
+    return [
+        sum(a * b for a, b in zip(question_vector, vector, strict=True))
+        + LEXICAL_WEIGHT * (len(words & content_words(c[3])) / len(words) if words else 0.0)
+        + rank_weight / rank[c[0]]
+        for c, vector in zip(candidates, vectors, strict=True)
+    ]
 
 
 def only_sources_read(sources: Sequence[Source], excerpts: Excerpts) -> tuple[list[Source], Excerpts]:

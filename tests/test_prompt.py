@@ -113,3 +113,36 @@ def test_a_wide_pool_keeps_the_first_ranked_chunks_sentence_against_a_look_alike
     embed, question = Embedder.default().embed_documents, "When did the Normans settle in Normandy?"
     assert select_excerpts(question, [first, far], embed, 5) == {8: [(0, len(look_alike))]}
     assert select_excerpts(question, [first, far], embed, 5, rank_weight=RANK_WEIGHT) == {1: [(0, len(answer))]}
+
+
+def test_rank_weight_ranks_documents_not_the_chunks_of_one_document():
+    """Two chunks of one file weigh alike: the first chunk's sentence wins against another file's look-alike,
+    not against its own file's (measured: a first chunk's every sentence crowded out the answer in its third)."""
+    from rag.embedding import Embedder
+    from rag.prompt import RANK_WEIGHT, select_excerpts
+
+    answer = "In 911 the Frankish king gave Normandy to the Viking leader Rollo."
+    look_alike = "The Normans settled in Sicily in the eleventh century."
+    first = Source(1, Chunk("c1", "a.txt", answer, 0, len(answer), ""), 0.9)
+    other_file = Source(2, Chunk("c2", "b.txt", look_alike, 0, len(look_alike), ""), 0.8)
+    same_file = Source(2, Chunk("c2", "a.txt", look_alike, 100, 100 + len(look_alike), ""), 0.8)
+    embed, question = Embedder.default().embed_documents, "When did the Normans settle in Normandy?"
+    assert select_excerpts(question, [first, other_file], embed, 5, rank_weight=RANK_WEIGHT) == {1: [(0, len(answer))]}
+    unweighted = select_excerpts(question, [first, same_file], embed, 5)
+    assert unweighted == {2: [(0, len(look_alike))]}  # the look-alike is closer to the question
+    assert select_excerpts(question, [first, same_file], embed, 5, rank_weight=RANK_WEIGHT) == unweighted
+
+
+def test_a_line_that_a_file_repeats_is_read_once():
+    """A title or a page header that a file repeats costs the budget once."""
+    from rag.embedding import Embedder
+    from rag.prompt import select_excerpts
+
+    title = "Annual report of the Acme bakery"
+    text = f"{title}\nSales grew by 4% in 2024.\n{title}\nCosts fell by 2% in 2024."
+    source = Source(1, Chunk("c1", "report.txt", text, 0, len(text), ""), 0.9)
+    excerpts = select_excerpts(
+        "What does the Acme bakery's annual report say?", [source], Embedder.default().embed_documents, 500
+    )
+    read = [text[a:b] for a, b in excerpts[1]]
+    assert read.count(title) == 1 and "Sales grew by 4% in 2024." in read and "Costs fell by 2% in 2024." in read
