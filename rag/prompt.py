@@ -158,8 +158,9 @@ def _scores(
     """Each candidate's score for :func:`select_excerpts`: similarity, words shared, its document's rank."""
     question_vector, *vectors = embed([question, *(c[3] for c in candidates)])
     words = content_words(question)
-    files = list(dict.fromkeys(source.chunk.path for source in sources))
-    rank = {source.n: files.index(source.chunk.path) + 1 for source in sources}
+    first_seen = dict.fromkeys(source.chunk.path for source in sources)
+    document_rank = {path: rank for rank, path in enumerate(first_seen, start=1)}
+    rank = {source.n: document_rank[source.chunk.path] for source in sources}
     return [
         sum(a * b for a, b in zip(question_vector, vector, strict=True))
         + LEXICAL_WEIGHT * (len(words & content_words(c[3])) / len(words) if words else 0.0)
