@@ -143,6 +143,7 @@ def _collection_row(settings: Settings, gate: Gate) -> tuple[gr.Dropdown, gr.Fil
             file_types=UPLOAD_TYPES,
             elem_id="upload",
             height=150,
+            interactive=False,  # until the page has restored its conversation, which would wipe the upload's report
         )
     return collection, files
 
@@ -238,15 +239,21 @@ def _wire_events(app: gr.Blocks, settings: Settings, policy: WebPolicy, controls
 
 
 def _wire_conversation(loaded: Any, c: _Controls) -> None:
-    """The conversation comes back from the browser after the page's ``loaded`` event, and only then does the
-    question box take questions: an answer given earlier would be wiped by the restored one. *New conversation* (or
+    """The conversation comes back from the browser after the page's ``loaded`` event, and only then do the
+    question box and the upload box take input: an answer or an upload's report given earlier would be wiped by the
+    restored chat. *New conversation* (or
     the chat's clear button) empties the chat, the sources panel and what the browser keeps."""
     cleared = [c.turns, c.chatbot, c.sources, c.saved, c.export]
     c.new.click(new_conversation, None, cleared, api_visibility="private")
     c.chatbot.clear(new_conversation, None, cleared, api_visibility="private")
     loaded.then(
         restore_conversation, c.saved, [c.turns, c.chatbot, c.sources, c.export], api_visibility="private"
-    ).then(lambda: gr.Textbox(interactive=True), None, c.question, api_visibility="private")
+    ).then(
+        lambda: (gr.Textbox(interactive=True), gr.File(interactive=True)),
+        None,
+        [c.question, c.files],
+        api_visibility="private",
+    )
 
 
 def _documents_tab(policy: WebPolicy) -> _DocumentsTab:
