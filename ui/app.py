@@ -241,8 +241,8 @@ def _wire_events(app: gr.Blocks, settings: Settings, policy: WebPolicy, controls
 def _wire_conversation(loaded: Any, c: _Controls) -> None:
     """The conversation comes back from the browser after the page's ``loaded`` event, and only then do the
     question box and the upload box take input: an answer or an upload's report given earlier would be wiped by the
-    restored chat. *New conversation* (or
-    the chat's clear button) empties the chat, the sources panel and what the browser keeps."""
+    restored chat. *New conversation* (or the chat's clear button) empties the chat, the sources panel and what the
+    browser keeps."""
     cleared = [c.turns, c.chatbot, c.sources, c.saved, c.export]
     c.new.click(new_conversation, None, cleared, api_visibility="private")
     c.chatbot.clear(new_conversation, None, cleared, api_visibility="private")
